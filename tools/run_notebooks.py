@@ -1,0 +1,45 @@
+"""Execute notebooks in place and keep their outputs, so the Quarto site (which never runs cells) shows them.
+
+Cells are skipped exactly as `nbdev_test` skips them: a cell whose `#|` directives name a flag from
+settings.ini's `tst_flags` (notest slow gpu) is skipped unless that flag is passed with --flags.
+Run from the repository root inside the project's environment, then `nbdev_clean`:
+
+    python tools/run_notebooks.py nbs/02_space.ipynb nbs/06_cli.ipynb --flags slow && nbdev_clean
+"""
+import argparse, os, sys, time
+from pathlib import Path
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+
+TST_FLAGS = {'notest', 'slow', 'gpu'}
+
+def directives(source:str) -> set:
+    "Words of the leading `#|` lines of a cell (`#| slow` -> {'slow'})"
+    out = set()
+    for line in source.splitlines():
+        if not line.startswith('#|'): break
+        out |= set(line[2:].replace(':', ' ').split())
+    return out
+
+def run(fn:Path, flags:set) -> float:
+    skip = TST_FLAGS - flags
+    nb = read_nb(fn)
+    def preproc(cell):
+        if cell.cell_type != 'code': return True
+        d = directives(cell.source)
+        return bool(d & skip) or ('eval' in d and 'false' in d)
+    t0 = time.time()
+    shell = CaptureShell(fn)
+    cwd = os.getcwd(); os.chdir(fn.parent)
+    try: shell.run_all(nb, exc_stop=True, preproc=preproc)
+    finally: os.chdir(cwd)
+    write_nb(nb, fn)
+    return time.time() - t0
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('notebooks', nargs='+', type=Path)
+    ap.add_argument('--flags', default='', help='space-separated flags whose cells should run too (e.g. "slow")')
+    a = ap.parse_args()
+    for fn in a.notebooks:
+        print(f'{fn}: {run(fn, set(a.flags.split())):.1f} s', flush=True)
