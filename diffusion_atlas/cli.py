@@ -53,11 +53,14 @@ SAMPLERS = {'euler': sample_euler, 'heun': sample_heun, 'ancestral': sample_ance
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
 
-def load_training_data(name:str, cifar10_source:str|None=None) -> tuple[torch.Tensor, torch.Tensor]:
+def load_training_data(name:str, cifar10_source:str|None=None, download:bool=False) -> tuple[torch.Tensor, torch.Tensor]:
     "uint8 training images (N, C, H, W) and labels of the named data set"
     from diffusion_atlas.data import digits, cifar10
     if name == 'digits': return digits('train')
-    if name == 'cifar10': return cifar10('train', source=cifar10_source)
+    if name == 'cifar10':
+        try: return cifar10('train', source=cifar10_source, download=download)
+        except (FileNotFoundError, RuntimeError, ValueError) as e:
+            raise type(e)(f"{e} On the command line: --cifar10-source PATH, or --download on a machine with internet.") from None
     raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
 
 def net_config(data:str, noise_scale:float, **overrides) -> dict:
@@ -76,7 +79,8 @@ def build_net(cfg:dict) -> torch.nn.Module:
 # %% ../nbs/06_cli.ipynb #4f405bbb
 def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser, dict]:
     "Rebuild the denoiser saved in a run directory (or checkpoint file), with its EMA weights by default"
-    path = Path(run); path = path / CKPT_NAME if path.is_dir() else path
+    run = Path(run)
+    path = run if run.suffix == '.pt' else run / CKPT_NAME
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}: train first with `diffusion-atlas train --out {path.parent}`")
     ck = load_checkpoint(path)
     meta = ck.get('meta') or {}
@@ -113,14 +117,14 @@ DEFAULTS = {
 
 def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps:int|None=None,
               batch_size:int|None=None, lr:float|None=None, seed:int=0, sampler:str|None=None,
-              sample_steps:int|None=None, n_eval:int|None=None, cifar10_source:str|None=None,
+              sample_steps:int|None=None, n_eval:int|None=None, cifar10_source:str|None=None, download:bool=False,
               device:str|None=None, amp:bool=True, compile:bool=False, progress:bool=True,
               net_overrides:dict|None=None) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     d = DEFAULTS[data]
     out = Path(out or f'runs/{data}-{recipe}')
     r = make_recipe(recipe)
-    images, labels = load_training_data(data, cifar10_source)
+    images, labels = load_training_data(data, cifar10_source, download)
     device = default_device(device)
     torch.manual_seed(seed)
     meta = dict(recipe=recipe, data=data, sigma_data=0.5, image_shape=list(images.shape[1:]),
@@ -204,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--sample-steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
     t.add_argument('--n-eval', type=_nonneg_int, default=None, help='samples drawn for the metrics (default: 1000 digits)')
     t.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (else $DIFFUSION_ATLAS_CIFAR10 or torchvision)')
+    t.add_argument('--download', action='store_true', help='download CIFAR-10 from the official source (needs internet)')
     t.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     t.add_argument('--no-amp', action='store_true', help='disable bf16 autocast on CUDA')
     t.add_argument('--compile', action='store_true', help='torch.compile the network (CUDA)')
@@ -239,7 +244,8 @@ def main(argv:list|None=None) -> int:
     try:
         if args.command == 'train':
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
-                      args.sample_steps, args.n_eval, args.cifar10_source, device, amp=not args.no_amp, compile=args.compile)
+                      args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
+                      amp=not args.no_amp, compile=args.compile)
         else:
             print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out,
                                         args.save_tensor, device), indent=2))
