@@ -173,23 +173,19 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     return metrics
 
 # %% ../nbs/06_cli.ipynb #513daa68
-def _positive_int(s:str) -> int:
-    try: v = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
-    if v < 1: raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+def _number(cast, low:float, inclusive:bool=True, what:str='a number'):
+    "An argparse type: `cast(s)`, finite, and >= low (or > low when not inclusive), with a one-line message"
+    def parse(s:str):
+        try: v = cast(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
+        if not math.isfinite(v) or v < low or (v == low and not inclusive):
+            raise argparse.ArgumentTypeError(f"must be {'at least' if inclusive else 'more than'} {low:g}, got {s}")
+        return v
+    return parse
 
-def _positive_float(s:str) -> float:
-    try: v = float(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-    if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"must be a positive number, got {s}")
-    return v
-
-def _nonneg_int(s:str) -> int:
-    try: v = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
-    if v < 0: raise argparse.ArgumentTypeError(f"must be 0 or more, got {v}")
-    return v
+_positive_int = _number(int, 1, what='a whole number')
+_nonneg_int = _number(int, 0, what='a whole number')
+_positive_float = _number(float, 0, inclusive=False)
 
 def build_parser() -> argparse.ArgumentParser:
     "The `diffusion-atlas` argument parser"
