@@ -122,7 +122,7 @@ def sliced_wasserstein(x:Tensor, # (N, ...) samples; flattened to (N, D)
                          f"{tuple(y.shape)}: subsample the larger one.")
     theta = randn((x.shape[1], n_proj), generator, device=x.device, dtype=x.dtype)
     theta = theta / theta.norm(dim=0, keepdim=True)
-    px, _ = (x @ theta).sort(0); py, _ = (y @ theta).sort(0)
+    px, _ = (theta.T @ x.T).sort(1); py, _ = (theta.T @ y.T).sort(1)   # (n_proj, N): sort along contiguous rows
     return ((px - py)**2).mean().sqrt()
 
 # %% ../nbs/00_core.ipynb #eb14dd91

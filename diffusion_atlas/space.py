@@ -10,11 +10,11 @@ from torch import nn, Tensor
 from .core import bcast, as_batch_times, randn_like, check_finite
 
 # %% auto #0
-__all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProcess', 'VPLinear', 'VPCosine', 'VE', 'EDMProcess',
-           'Param', 'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond', 'Denoiser', 'as_sigma_model',
-           'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'UnitWeight', 'SNRWeight', 'VWeight', 'EDMWeight',
-           'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'CountNFE', 'sample_euler', 'sample_heun',
-           'ancestral_step', 'sample_ancestral', 'sample_posterior']
+__all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProcess', 'check_positive', 'check_ordered', 'VPLinear',
+           'VPCosine', 'VE', 'EDMProcess', 'Param', 'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond',
+           'Denoiser', 'as_sigma_model', 'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'UnitWeight', 'SNRWeight',
+           'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'CountNFE', 'eval_model',
+           'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'sample_posterior']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
 class IdentityBasis:
@@ -80,7 +80,8 @@ class Process:
                              f"max {t.max().item():.4g}): t = 0 is the clean end, t = 1 the prior end.")
         return t.clamp(self.t_min, self.t_max)
 
-    def _check_x(self, x:Tensor, name:str, like:Tensor|None=None):
+    def check_x(self, x:Tensor, name:str, like:Tensor|None=None):
+        "Raise a clear error unless `x` is a batch (B, ...), shaped like `like` if given"
         if x.ndim < 2: raise ValueError(f"{name} must be a batch of shape (B, ...), got {tuple(x.shape)}")
         if like is not None and x.shape != like.shape:
             raise ValueError(f"{name} has shape {tuple(x.shape)} but {tuple(like.shape)} was expected")
@@ -89,7 +90,7 @@ class Process:
                  t:Tensor|float, # (B,) or scalar time
                 ) -> tuple[Tensor, Tensor]: # mean (B, ...) in pixel space, std s(t) broadcastable
         "Mean and standard deviation of q(x_t | x_0), eq. (1)"
-        self._check_x(x0, 'x0')
+        self.check_x(x0, 'x0')
         t = self.check_t(t, len(x0), x0.device, x0.dtype)
         u0 = self.basis.fwd(x0)
         a, s = self.coeffs(t, u0)
@@ -102,7 +103,7 @@ class Process:
         "Draw x_t ~ q(x_t | x_0)"
         mean, s = self.marginal(x0, t)
         if eps is None: eps = randn_like(x0, generator)
-        self._check_x(eps, 'eps', like=x0)
+        self.check_x(eps, 'eps', like=x0)
         return mean + s * eps
 
     def prior_sample(self, shape, generator:torch.Generator|None=None, device=None, dtype=None) -> Tensor:
@@ -117,7 +118,7 @@ class Process:
                   r:Tensor|float, # (B,) or scalar, the earlier time, r <= t
                  ) -> tuple[Tensor, Tensor]: # mean (B, ...) in pixel space, std per coordinate of U
         "Mean and std of q(x_r | x_t, x_0), eq. (2)"
-        self._check_x(xt, 'xt'); self._check_x(x0, 'x0', like=xt)
+        self.check_x(xt, 'xt'); self.check_x(x0, 'x0', like=xt)
         t = self.check_t(t, len(xt), xt.device, xt.dtype); r = self.check_t(r, len(xt), xt.device, xt.dtype)
         if (r > t).any(): raise ValueError("posterior q(x_r | x_t, x_0) needs r <= t: time runs from 0 (clean) to 1 (prior)")
         ut, u0 = self.basis.fwd(xt), self.basis.fwd(x0)
@@ -161,17 +162,19 @@ class GaussianProcess(Process):
         return sigma
 
 # %% ../nbs/02_space.ipynb #267cac2c
-def _positive(name, v):
+def check_positive(name:str, v) -> None:
+    "Raise a clear error unless `v` is a finite positive number"
     if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a positive number, got {v!r}")
 
-def _ordered(lo_name, lo, hi_name, hi):
+def check_ordered(lo_name:str, lo, hi_name:str, hi) -> None:
+    "Raise a clear error unless lo < hi"
     if not lo < hi: raise ValueError(f"{lo_name} must be smaller than {hi_name}, got {lo_name}={lo} >= {hi_name}={hi}")
 
 class VPLinear(GaussianProcess):
     "Variance-preserving process with linear beta(t) (Ho+20; Song+21 eq. 32-33)"
     def __init__(self, beta_min:float=0.1, beta_max:float=20.):
-        _positive('beta_min', beta_min); _positive('beta_max', beta_max); _ordered('beta_min', beta_min, 'beta_max', beta_max)
+        check_positive('beta_min', beta_min); check_positive('beta_max', beta_max); check_ordered('beta_min', beta_min, 'beta_max', beta_max)
         self.beta_min, self.beta_max = beta_min, beta_max
     def beta(self, t): return self.beta_min + t * (self.beta_max - self.beta_min)
     def int_beta(self, t): return self.beta_min * t + 0.5 * (self.beta_max - self.beta_min) * t**2
@@ -188,7 +191,7 @@ class VPLinear(GaussianProcess):
 class VPCosine(GaussianProcess):
     "Variance-preserving process with cosine schedule: log SNR = -2 log tan(phi(t)) (Nichol+21, Kingma+21)"
     def __init__(self, logsnr_min:float=-10., logsnr_max:float=10.):
-        _ordered('logsnr_min', logsnr_min, 'logsnr_max', logsnr_max)
+        check_ordered('logsnr_min', logsnr_min, 'logsnr_max', logsnr_max)
         self.logsnr_min, self.logsnr_max = logsnr_min, logsnr_max
         self.phi_min, self.phi_max = math.atan(math.exp(-logsnr_max / 2)), math.atan(math.exp(-logsnr_min / 2))
     def phi(self, t): return self.phi_min + t * (self.phi_max - self.phi_min)
@@ -203,7 +206,7 @@ class VPCosine(GaussianProcess):
 class VE(GaussianProcess):
     "Variance-exploding process with geometric sigma(t) (Song+19, Song+21 eq. 31)"
     def __init__(self, sigma_min:float=0.01, sigma_max:float=50.):
-        _positive('sigma_min', sigma_min); _positive('sigma_max', sigma_max); _ordered('sigma_min', sigma_min, 'sigma_max', sigma_max)
+        check_positive('sigma_min', sigma_min); check_positive('sigma_max', sigma_max); check_ordered('sigma_min', sigma_min, 'sigma_max', sigma_max)
         self.smin, self.smax = sigma_min, sigma_max
     def alpha(self, t): return torch.ones_like(t)
     def sigma(self, t): return self.smin * (self.smax / self.smin) ** t
@@ -215,8 +218,8 @@ class VE(GaussianProcess):
 class EDMProcess(GaussianProcess):
     "EDM's process: alpha = 1, sigma(t) linear in sigma^(1/rho) so uniform t is the rho-grid (Karras+22 eq. 5)"
     def __init__(self, sigma_min:float=0.002, sigma_max:float=80., rho:float=7.):
-        _positive('sigma_min', sigma_min); _positive('sigma_max', sigma_max); _positive('rho', rho)
-        _ordered('sigma_min', sigma_min, 'sigma_max', sigma_max)
+        check_positive('sigma_min', sigma_min); check_positive('sigma_max', sigma_max); check_positive('rho', rho)
+        check_ordered('sigma_min', sigma_min, 'sigma_max', sigma_max)
         self.smin, self.smax, self.rho = sigma_min, sigma_max, rho
     def alpha(self, t): return torch.ones_like(t)
     def sigma(self, t):
@@ -284,7 +287,7 @@ class VParam(Param):
 class EDMPrecond(Param):
     "EDM preconditioning on the scaled input x_t / alpha (Karras+22 Table 1, sec. 5)"
     def __init__(self, sigma_data:float=0.5):
-        _positive('sigma_data', sigma_data); self.sigma_data = sigma_data
+        check_positive('sigma_data', sigma_data); self.sigma_data = sigma_data
     def coeffs(self, process, t, u):
         if not isinstance(process, GaussianProcess):
             raise TypeError(f"EDMPrecond needs a Gaussian process with a scalar noise level, got {process!r}")
@@ -351,7 +354,7 @@ class UniformTime:
 class LogNormalSigma:
     "Noise levels with ln(sigma) ~ N(p_mean, p_std^2), clamped to the process's sigma range (Karras+22 sec. 5)"
     def __init__(self, p_mean:float=-1.2, p_std:float=1.2):
-        _positive('p_std', p_std); self.p_mean, self.p_std = p_mean, p_std
+        check_positive('p_std', p_std); self.p_mean, self.p_std = p_mean, p_std
     def __call__(self, process:GaussianProcess, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
         z = torch.randn(n, generator=generator, device=generator.device if generator is not None else device, dtype=dtype)
         sigma = (self.p_mean + self.p_std * z).exp().clamp(process.sigma_min, process.sigma_max)
@@ -375,7 +378,7 @@ class VWeight:
 
 class EDMWeight:
     "lambda = (sigma^2 + sigma_d^2) / (sigma sigma_d)^2, i.e. 1 / c_out^2 (Karras+22 Table 1)"
-    def __init__(self, sigma_data:float=0.5): _positive('sigma_data', sigma_data); self.sigma_data = sigma_data
+    def __init__(self, sigma_data:float=0.5): check_positive('sigma_data', sigma_data); self.sigma_data = sigma_data
     def __call__(self, process, t, u):
         sig = bcast(process.sigma(t), u); sd = self.sigma_data
         return (sig**2 + sd**2) / (sig * sd)**2
@@ -422,8 +425,8 @@ def karras_grid(n:int, # number of steps (n + 1 levels including the final 0)
                 device=None, dtype=torch.float64) -> Tensor: # (n + 1,) decreasing, ending in 0
     "EDM's sigma grid, uniform in sigma^(1/rho), with a final 0 (Karras+22 eq. 5)"
     if not (isinstance(n, int) and n >= 1): raise ValueError(f"number of steps must be an integer >= 1, got {n!r}")
-    _positive('sigma_min', sigma_min); _positive('sigma_max', sigma_max); _positive('rho', rho)
-    _ordered('sigma_min', sigma_min, 'sigma_max', sigma_max)
+    check_positive('sigma_min', sigma_min); check_positive('sigma_max', sigma_max); check_positive('rho', rho)
+    check_ordered('sigma_min', sigma_min, 'sigma_max', sigma_max)
     i = torch.arange(n, dtype=torch.float64) / max(n - 1, 1)
     hi, lo = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
     sig = (hi + i * (lo - hi)) ** rho
@@ -448,8 +451,8 @@ class CountNFE:
         self.nfe += 1
         return self.model(x, sigma, **kw)
 
-def _eval(model, x, sigma, **kw):
-    "Call model(x, sigma) with a (B,) sigma and check what comes back"
+def eval_model(model, x:Tensor, sigma:Tensor, **kw) -> Tensor:
+    "Call `model(x, sigma)` with `sigma` expanded to (B,), and check that it returns an x0 estimate shaped like x"
     out = model(x, sigma.to(x.dtype).expand(len(x)), **kw)
     if out.shape != x.shape:
         raise ValueError(f"the model returned shape {tuple(out.shape)} for input shape {tuple(x.shape)}: "
@@ -469,7 +472,7 @@ def sample_euler(model, # model(x, sigma) -> x0_hat
     sigmas = _start(x, sigmas)
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
-        x0_hat = _eval(model, x, s, **model_kw)
+        x0_hat = eval_model(model, x, s, **model_kw)
         x = x + (s_next - s) * (x - x0_hat) / s
         if callback: callback(dict(i=i, x=x, sigma=s, sigma_next=s_next, x0_hat=x0_hat))
     return x
@@ -480,11 +483,11 @@ def sample_heun(model, x:Tensor, sigmas:Tensor, *, generator:torch.Generator|Non
     sigmas = _start(x, sigmas)
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
-        x0_hat = _eval(model, x, s, **model_kw)
+        x0_hat = eval_model(model, x, s, **model_kw)
         d = (x - x0_hat) / s                                   # slope at the start of the step
         x_euler = x + (s_next - s) * d
         if s_next > 0:                                         # trapezoidal correction
-            d_next = (x_euler - _eval(model, x_euler, s_next, **model_kw)) / s_next
+            d_next = (x_euler - eval_model(model, x_euler, s_next, **model_kw)) / s_next
             x = x + (s_next - s) * (d + d_next) / 2
         else: x = x_euler
         if callback: callback(dict(i=i, x=x, sigma=s, sigma_next=s_next, x0_hat=x0_hat))
@@ -502,7 +505,7 @@ def sample_ancestral(model, x:Tensor, sigmas:Tensor, *, eta:float=1., # 1: poste
     sigmas = _start(x, sigmas)
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]
-        x0_hat = _eval(model, x, s, **model_kw)
+        x0_hat = eval_model(model, x, s, **model_kw)
         s_down, s_up = ancestral_step(s, s_next, eta)
         x = x + (s_down - s) * (x - x0_hat) / s
         if s_next > 0: x = x + s_up * randn_like(x, generator)
