@@ -9,14 +9,18 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 from .core import default_device, make_generator, randn, save_image_grid
-from .space import (Denoiser, Objective, GaussianProcess, EDMProcess, VPLinear, VPCosine, VE, EDMPrecond,
+from .space import (Denoiser, Objective, GaussianProcess, as_sigma_model, EDMProcess, VPLinear, VPCosine, VE, EDMPrecond,
                                    EpsParam, VParam, LogNormalSigma, UniformTime, EDMWeight, SNRWeight, VWeight,
                                    karras_grid, process_grid, sample_euler, sample_heun, sample_ancestral, CountNFE)
 from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
+from .ddpm import DiscreteVP, linear_betas, DiscreteUniformTime, sample_ddpm
+from .ddim import sample_ddim, ddim_timesteps
+from .ncsn import GeometricSigmas, sample_annealed_langevin
+from .score_sde import SubVP, sample_pc, sample_reverse_sde, sample_ode
 
 # %% auto #0
 __all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'Recipe', 'make_recipe', 'load_training_data', 'net_config',
-           'build_net', 'load_denoiser', 'generate', 'run_train', 'build_parser', 'run_sample', 'main']
+           'build_net', 'load_denoiser', 'draw', 'generate', 'run_train', 'build_parser', 'run_sample', 'main']
 
 # %% ../nbs/06_cli.ipynb #dbd2dc75
 @dataclass
@@ -30,6 +34,7 @@ class Recipe:
     sampler:str = 'heun'
     sample_steps:int = 18
     about:str = ''
+    sampler_kw:dict = None  # extra arguments of the default sampler (e.g. Langevin's step_lr)
 
 def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
     "The named recipe: 'edm' (default), 'vp', 'vp-cosine-v' or 've'"
@@ -45,10 +50,20 @@ def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
     if name == 've':
         return Recipe('ve', VE(0.01, 50.), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
                       1000., 'heun', 18, 'VE-SDE / NCSN: geometric sigma, noise prediction, 1/sigma^2 weight (Song+19, Song+21)')
+    if name == 'ddpm':
+        return Recipe('ddpm', DiscreteVP(linear_betas(1000)), EpsParam(), Objective(DiscreteUniformTime(1000), SNRWeight()),
+                      1000., 'ddpm', 1000, 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20; chapter 12)')
+    if name == 'ncsn':   # Song & Ermon's levels sigma 1 -> 0.01 on [0, 1] data, doubled for data in [-1, 1] (chapter 11)
+        return Recipe('ncsn', VE(0.02, 2.), EpsParam(), Objective(GeometricSigmas(2., 0.02, 10), SNRWeight()),
+                      1000., 'annealed-langevin', 100, 'NCSN: 10 geometric levels, DSM, annealed Langevin (Song & Ermon 19; chapter 11)',
+                      dict(step_lr=8e-5))
+    if name == 'subvp':
+        return Recipe('subvp', SubVP(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
+                      1000., 'pc', 500, 'sub-VP SDE, predictor-corrector sampling (Song+21; chapter 13)')
     raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
 
-RECIPES = ('edm', 'vp', 'vp-cosine-v', 've')
-SAMPLERS = {'euler': sample_euler, 'heun': sample_heun, 'ancestral': sample_ancestral}
+RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp')
+SAMPLERS = ('euler', 'heun', 'ancestral', 'ddim', 'ddpm', 'reverse-sde', 'pc', 'ode', 'annealed-langevin')
 
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
@@ -91,20 +106,52 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser,
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
 
+def _sigma_grid(process, steps, device):
+    if isinstance(process, EDMProcess): return karras_grid(steps, process.smin, process.smax, process.rho, device=device, dtype=torch.float32)
+    return process_grid(process, steps, device=device, dtype=torch.float32)
+
+def _time_grid(process, steps):
+    "steps + 1 decreasing times from t_max to 0; for a discrete process, DDIM's exact respacing of its T steps"
+    if isinstance(process, DiscreteVP): return ddim_timesteps(process.T, min(steps, process.T)).double() / process.T
+    return torch.linspace(process.t_max, process.t_min, steps + 1, dtype=torch.float64)
+
+def draw(sampler:str, D:Denoiser, recipe:Recipe, shape:tuple, steps:int, generator, device) -> torch.Tensor:
+    "One batch from any of the atlas's samplers; `D` counts as the network (wrap it in CountNFE to count)"
+    p, kw = D.process, dict(recipe.sampler_kw or {})
+    if sampler in ('euler', 'heun', 'ancestral'):                 # design space, sigma convention (chapter 02)
+        sig = _sigma_grid(p, steps, device)
+        fn = dict(euler=sample_euler, heun=sample_heun, ancestral=sample_ancestral)[sampler]
+        return fn(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator)
+    if sampler == 'annealed-langevin':                            # chapter 11
+        if not isinstance(recipe.objective.times, GeometricSigmas):
+            raise ValueError("annealed Langevin samples the noise levels a model was trained on: use it with --recipe ncsn")
+        x = 2 * torch.rand(shape, generator=generator).to(device) - 1
+        return sample_annealed_langevin(as_sigma_model(D, p), x, recipe.objective.times.sigmas(device, torch.float32),
+                                        n_steps_each=steps, generator=generator, **kw)
+    x = p.prior_sample(shape, generator, device=device)
+    if sampler == 'ddim': return sample_ddim(D, p, x, _time_grid(p, steps).to(device), eta=0., generator=generator)  # chapter 14
+    if sampler == 'ddpm':                                         # chapter 12
+        if not isinstance(p, DiscreteVP): raise ValueError("the DDPM sampler needs a discrete-time process: use it with --recipe ddpm")
+        return sample_ddpm(D, p, x, generator=generator, steps=steps)
+    ts = torch.linspace(1., 1e-3, steps + 1, dtype=torch.float64)   # chapter 13: reverse SDE, PC, probability-flow ODE
+    if sampler == 'reverse-sde': return sample_reverse_sde(as_sigma_model(D, p), p, x, ts, generator=generator)
+    if sampler == 'pc': return sample_pc(as_sigma_model(D, p), p, x, ts, generator=generator)
+    if sampler == 'ode': return sample_ode(as_sigma_model(D, p), p, x)
+    raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
+
 @torch.no_grad()
 def generate(D:Denoiser, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0,
-             batch_size:int=500, device=None) -> tuple[torch.Tensor, int]:
-    "n samples in [-1, 1] from a Gaussian-process denoiser; returns (images, NFE per batch)"
+             batch_size:int=500, device=None, recipe:Recipe|None=None) -> tuple[torch.Tensor, int]:
+    "n samples in [-1, 1] from a denoiser with any sampler; returns (images, network evaluations per batch)"
     if sampler not in SAMPLERS: raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
-    p, device = D.process, device or next(D.parameters()).device
-    sigmas = process_grid(p, steps, device=device, dtype=torch.float32) if not isinstance(p, EDMProcess) else \
-             karras_grid(steps, p.smin, p.smax, p.rho, device=device, dtype=torch.float32)
+    device = device or next(D.parameters()).device
+    recipe = recipe or Recipe('custom', D.process, D.param, Objective(), 1.)
     g, out, nfe = make_generator(seed), [], 0
     for i in range(0, n, batch_size):
         b = min(batch_size, n - i)
-        x = sigmas[0] * randn((b, *shape), g, device=device)
-        m = CountNFE(D.sigma_model())
-        out.append(SAMPLERS[sampler](m, x, sigmas, generator=g).clamp(-1, 1).cpu()); nfe = m.nfe
+        m = CountNFE(D)
+        m.process = D.process
+        out.append(draw(sampler, m, recipe, (b, *shape), steps, g, device).clamp(-1, 1).cpu()); nfe = m.nfe
     return torch.cat(out), nfe
 
 # %% ../nbs/06_cli.ipynb #362746fe
@@ -143,7 +190,7 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
                       ckpt_every=d['ckpt_every'], sample_every=d['sample_every'])
     sampler, sample_steps = sampler or r.sampler, sample_steps or r.sample_steps
     shape = tuple(images.shape[1:])
-    sample_fn = lambda ema, step: generate(ema, 64, shape, sampler, sample_steps, seed=seed, device=device)[0]
+    sample_fn = lambda ema, step: generate(ema, 64, shape, sampler, sample_steps, seed=seed, device=device, recipe=r)[0]
     if progress: print(f"diffusion-atlas: {recipe} on {data} ({len(images):,} images {shape}), {cfg.steps:,} steps of "
                        f"{cfg.batch_size}, on {device}; run directory {out}")
     t0 = time.time()
@@ -152,7 +199,7 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     train_secs = time.time() - t0
     t1 = time.time()
     n_eval = n_eval if n_eval is not None else d['n_eval']
-    samples, nfe = generate(res.ema, max(n_eval, 64), shape, sampler, sample_steps, seed=seed + 1, device=device)
+    samples, nfe = generate(res.ema, max(n_eval, 64), shape, sampler, sample_steps, seed=seed + 1, device=device, recipe=r)
     sample_secs = time.time() - t1
     save_image_grid(samples[:64], out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
@@ -200,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--batch-size', type=_positive_int, default=None, help='global batch size')
     t.add_argument('--lr', type=_positive_float, default=None, help='peak learning rate')
     t.add_argument('--seed', type=_nonneg_int, default=0)
-    t.add_argument('--sampler', choices=tuple(SAMPLERS), default=None, help="default: the recipe's")
-    t.add_argument('--sample-steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
+    t.add_argument('--sampler', choices=SAMPLERS, default=None, help="default: the recipe's")
+    t.add_argument('--sample-steps', type=_positive_int, default=None, help="sampler steps, or Langevin steps per level (default: the recipe's)")
     t.add_argument('--n-eval', type=_nonneg_int, default=None, help='samples drawn for the metrics (default: 1000 digits)')
     t.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (else $DIFFUSION_ATLAS_CIFAR10 or torchvision)')
     t.add_argument('--download', action='store_true', help='download CIFAR-10 from the official source (needs internet)')
@@ -210,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--compile', action='store_true', help='torch.compile the network (CUDA)')
     s = sub.add_parser('sample', help='draw samples from a trained run', description='Draw samples from a run directory or checkpoint.')
     s.add_argument('run', help='run directory (or its checkpoint.pt)')
-    s.add_argument('--sampler', choices=tuple(SAMPLERS), default=None, help="default: the recipe's")
+    s.add_argument('--sampler', choices=SAMPLERS, default=None, help="default: the recipe's")
     s.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
     s.add_argument('--n', type=_positive_int, default=64, help='number of samples')
     s.add_argument('--seed', type=_nonneg_int, default=0)
@@ -226,7 +273,7 @@ def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tenso
     r = make_recipe(meta['recipe'], meta.get('sigma_data', 0.5))
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
     t0 = time.time()
-    x, nfe = generate(D, n, tuple(meta['image_shape']), sampler, steps, seed=seed)
+    x, nfe = generate(D, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r)
     run = Path(run); rdir = run if run.is_dir() else run.parent
     out = Path(out) if out else rdir / f'samples_{sampler}_{steps}.png'
     save_image_grid(x[:256], out)
