@@ -17,6 +17,7 @@ from .ddpm import DiscreteVP, linear_betas, DiscreteUniformTime, sample_ddpm
 from .ddim import sample_ddim, ddim_timesteps
 from .ncsn import GeometricSigmas, sample_annealed_langevin
 from .score_sde import SubVP, sample_pc, sample_reverse_sde, sample_ode
+from .sohl_dickstein import SD15Reverse, SD15Objective, sd15_betas, sample_sd15
 
 # %% auto #0
 __all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'Recipe', 'make_recipe', 'load_training_data', 'net_config',
@@ -35,6 +36,12 @@ class Recipe:
     sample_steps:int = 18
     about:str = ''
     sampler_kw:dict = None  # extra arguments of the default sampler (e.g. Langevin's step_lr)
+    build:object = None     # callable(net, process, param) -> model; default `Denoiser`
+    out_mult:int = 1        # network output channels per data channel (2: mean and variance)
+
+    def make_model(self, net):
+        "The trainable model around a raw network"
+        return (self.build or Denoiser)(net, self.process, self.param)
 
 def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
     "The named recipe: 'edm' (default), 'vp', 'vp-cosine-v' or 've'"
@@ -60,10 +67,14 @@ def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
     if name == 'subvp':
         return Recipe('subvp', SubVP(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
                       1000., 'pc', 500, 'sub-VP SDE, predictor-corrector sampling (Song+21; chapter 13)')
+    if name == 'sd15':
+        return Recipe('sd15', DiscreteVP(sd15_betas(1000)), None, SD15Objective(), 1000., 'sd15', 1000,
+                      'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound (chapter 10)',
+                      build=lambda net, process, param: SD15Reverse(net, process), out_mult=2)
     raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
 
-RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp')
-SAMPLERS = ('euler', 'heun', 'ancestral', 'ddim', 'ddpm', 'reverse-sde', 'pc', 'ode', 'annealed-langevin')
+RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp', 'sd15')
+SAMPLERS = ('euler', 'heun', 'ancestral', 'ddim', 'ddpm', 'reverse-sde', 'pc', 'ode', 'annealed-langevin', 'sd15')
 
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
@@ -102,7 +113,7 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser,
     if 'recipe' not in meta or 'net' not in meta:
         raise ValueError(f"{path} has no model description (meta); it was not written by `diffusion-atlas train`")
     r = make_recipe(meta['recipe'], meta.get('sigma_data', 0.5))
-    D = Denoiser(build_net(meta['net']), r.process, r.param)
+    D = r.make_model(build_net(meta['net']))
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
 
@@ -118,6 +129,10 @@ def _time_grid(process, steps):
 def draw(sampler:str, D:Denoiser, recipe:Recipe, shape:tuple, steps:int, generator, device) -> torch.Tensor:
     "One batch from any of the atlas's samplers; `D` counts as the network (wrap it in CountNFE to count)"
     p, kw = D.process, dict(recipe.sampler_kw or {})
+    if isinstance(getattr(D, 'model', D), SD15Reverse) != (sampler == 'sd15'):
+        raise ValueError("the 2015 model (--recipe sd15) samples only with its own kernels, --sampler sd15, and no other recipe can")
+    if sampler == 'sd15':                                          # chapter 10: its learned kernels, all T steps
+        return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)
     if sampler in ('euler', 'heun', 'ancestral'):                 # design space, sigma convention (chapter 02)
         sig = _sigma_grid(p, steps, device)
         fn = dict(euler=sample_euler, heun=sample_heun, ancestral=sample_ancestral)[sampler]
@@ -145,7 +160,7 @@ def generate(D:Denoiser, n:int, shape:tuple, sampler:str='heun', steps:int=18, s
     "n samples in [-1, 1] from a denoiser with any sampler; returns (images, network evaluations per batch)"
     if sampler not in SAMPLERS: raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
     device = device or next(D.parameters()).device
-    recipe = recipe or Recipe('custom', D.process, D.param, Objective(), 1.)
+    recipe = recipe or Recipe('custom', D.process, getattr(D, 'param', None), Objective(), 1.)
     g, out, nfe = make_generator(seed), [], 0
     for i in range(0, n, batch_size):
         b = min(batch_size, n - i)
@@ -174,8 +189,10 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     images, labels = load_training_data(data, cifar10_source, download)
     device = default_device(device)
     torch.manual_seed(seed)
+    net_kw = dict(net_overrides or {})
+    if r.out_mult != 1: net_kw.setdefault('out_channels', images.shape[1] * r.out_mult)
     meta = dict(recipe=recipe, data=data, sigma_data=0.5, image_shape=list(images.shape[1:]),
-                net=net_config(data, r.noise_scale, **(net_overrides or {})))
+                net=net_config(data, r.noise_scale, **net_kw))
     ck_path = out / CKPT_NAME
     if ck_path.exists():        # resuming: the model must be the one the checkpoint describes
         old = (load_checkpoint(ck_path).get('meta') or {})
@@ -183,7 +200,7 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
             raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
                              "choose another --out, or delete the run directory to start over")
         meta = old
-    D = Denoiser(build_net(meta['net']), r.process, r.param)
+    D = r.make_model(build_net(meta['net']))
     cfg = TrainConfig(steps=steps or d['steps'], batch_size=batch_size or d['batch_size'], lr=lr or d['lr'],
                       warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], hflip=d['hflip'], seed=seed,
                       amp=amp, compile=compile, log_every=max(1, min(50, (steps or d['steps']) // 10)),
