@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 from scipy.integrate import solve_ivp
 from .core import bcast, randn_like, check_finite
-from .space import GaussianProcess, VPLinear, VE, check_positive
+from .space import GaussianProcess, VPLinear, VE, check_positive, eval_model
 from .metrics import image_bits_per_dim
 
 # %% auto #0
@@ -77,11 +77,7 @@ class SDE:
         "The denoiser D(x_t, t) = model(x_t / alpha(t), sigma(t))"
         p = self.process
         t = p.check_t(t, len(x), x.device, x.dtype)
-        out = model(x / bcast(p.alpha(t), x), p.sigma(t), **cond)
-        if out.shape != x.shape:
-            raise ValueError(f"the model returned shape {tuple(out.shape)} for input shape {tuple(x.shape)}: "
-                             "a denoiser must return an estimate of x0 shaped like its input")
-        return out
+        return eval_model(model, x / bcast(p.alpha(t), x), p.sigma(t), **cond)   # the design space's checked call
     def score(self, model, x:Tensor, t:Tensor|float, **cond) -> Tensor:
         "Score of q_t from a denoiser by Tweedie's formula: (alpha D - x) / s^2, eq. (2)"
         p = self.process

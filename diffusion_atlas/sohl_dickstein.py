@@ -67,7 +67,7 @@ class SD15Reverse(nn.Module):
     def forward(self, xt:Tensor, # (B, ...) points at step i = tT
                 t:Tensor|float, # (B,) or scalar grid times i/T, i >= 1
                 **cond) -> tuple[Tensor, Tensor]: # mean and log-variance of x_{t-1}, each (B, ...)
-        if xt.ndim < 2: raise ValueError(f"xt must be a batch of shape (B, ...), got {tuple(xt.shape)}")
+        self.process.check_x(xt, 'xt')
         i = _steps(self.process, t, len(xt))
         beta = bcast(self.process.betas[i - 1].to(device=xt.device, dtype=xt.dtype), xt)
         tt = (i.double() / self.process.T).to(device=xt.device, dtype=xt.dtype)
@@ -104,8 +104,7 @@ def _step_kl(model, process:DiscreteVP, x0:Tensor, t:Tensor, eps:Tensor|None=Non
 
 def _check_x0(process, x0):
     if not isinstance(process, DiscreteVP): raise TypeError(f"the bound needs a DiscreteVP chain, got {process!r}")
-    if x0.ndim < 2: raise ValueError(f"x0 must be a batch of shape (B, ...), got {tuple(x0.shape)}")
-    check_finite(x0, 'x0')
+    process.check_x(x0, 'x0'); check_finite(x0, 'x0')
 
 @torch.no_grad()
 def bound_terms(model, # model(xt, t) -> (mean, logvar) of p(x_{t-1} | x_t), e.g. an SD15Reverse
@@ -175,7 +174,7 @@ def sample_sd15(model, # model(xt, t) -> (mean, logvar) of p(x_{t-1} | x_t), e.g
                 **cond) -> Tensor: # (B, ...) x_0
     "Ancestral sampling through the learned Gaussian kernels, fixed first kernel (Sohl-Dickstein+15 §2.2)"
     if not isinstance(process, DiscreteVP): raise TypeError(f"sample_sd15 needs a DiscreteVP chain, got {process!r}")
-    if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
+    process.check_x(x, 'x')
     T = process.T
     for n, i in enumerate(range(T, 0, -1)):
         t = torch.full((len(x),), i / T, dtype=x.dtype, device=x.device)
