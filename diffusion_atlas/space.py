@@ -14,7 +14,7 @@ __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProces
            'VPCosine', 'VE', 'EDMProcess', 'Param', 'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond',
            'Denoiser', 'as_sigma_model', 'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'UnitWeight', 'SNRWeight',
            'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'CountNFE', 'eval_model',
-           'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'sample_posterior']
+           'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'sample_posterior', 'FrameDenoiser']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
 class IdentityBasis:
@@ -529,3 +529,34 @@ def sample_posterior(denoiser, # D(xt, t) in the process's own variables
         x = mean + process.basis.inv(std * process.basis.fwd(randn_like(x, generator))) if (std > 0).any() else mean
         if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
     return x
+
+# %% ../nbs/02_space.ipynb #24eaa6ea
+class FrameDenoiser:
+    "Exact E[x0 | x_t] for x0 uniform over a finite set, for any process of the frame (softmax over the set)"
+    def __init__(self, process:Process, data:Tensor, # (N, ...) floating-point data (images in [-1, 1])
+                 chunk_size:int=512): # examples per chunk of the online softmax
+        if not data.is_floating_point(): raise TypeError(f"data must be floating point, got {data.dtype}")
+        if data.ndim < 2 or len(data) == 0: raise ValueError(f"data must have shape (N, ...) with N >= 1, got {tuple(data.shape)}")
+        check_finite(data, 'data')
+        self.process, self.data, self.chunk_size = process, data, chunk_size
+        self.u0 = process.basis.fwd(data)
+    def __call__(self, xt:Tensor, # (B, ...) points at time t
+                 t:Tensor|float, # (B,) or scalar time
+                 **cond) -> Tensor: # (B, ...) the posterior mean of x0
+        p = self.process
+        p.check_x(xt, 'xt', like=xt.new_empty((len(xt), *self.data.shape[1:])))
+        t = p.check_t(t, len(xt), xt.device, xt.dtype)
+        ut = p.basis.fwd(xt)
+        a, s = p.coeffs(t, ut)
+        a, s = a.expand_as(ut).flatten(1), s.expand_as(ut).flatten(1)   # (B, d)
+        ut = ut.flatten(1)
+        best = torch.full((len(xt),), -math.inf, dtype=xt.dtype, device=xt.device)
+        num, den = torch.zeros_like(ut), torch.zeros_like(best)
+        for i in range(0, len(self.data), self.chunk_size):      # online softmax over chunks of the data
+            u0 = self.u0[i:i + self.chunk_size].to(xt).flatten(1)   # (n, d)
+            logw = -(((ut[:, None] - a[:, None] * u0[None]) / s[:, None])**2).sum(-1) / 2   # (B, n)
+            m = torch.maximum(best, logw.max(1).values)
+            scale, w = (best - m).exp(), (logw - m[:, None]).exp()
+            num = num * scale[:, None] + w @ u0; den = den * scale + w.sum(1); best = m
+        return p.basis.inv((num / den[:, None]).reshape(xt.shape))
+    def __repr__(self): return f'FrameDenoiser({self.process!r}, N={len(self.data)})'

@@ -208,7 +208,9 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
         for pg in opt.param_groups: pg['lr'] = _lr_at(step, cfg)
         # noise levels and noise for the whole global batch, so each rank's slice matches a single process
         t = objective.times(process, cfg.batch_size, g, device=device, dtype=x0.dtype)[rank::world]
-        eps = randn((cfg.batch_size, *x0.shape[1:]), g, device=device, dtype=x0.dtype)[rank::world]
+        # an objective may need noise of another shape than the data (CLD's (x, v) state): `noise_shape`
+        eps_shape = objective.noise_shape(tuple(x0.shape[1:])) if hasattr(objective, 'noise_shape') else tuple(x0.shape[1:])
+        eps = randn((cfg.batch_size, *eps_shape), g, device=device, dtype=x0.dtype)[rank::world]
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and cuda):
             loss = objective(model, x0, process=process, t=t, eps=eps, **cond).mean()
         opt.zero_grad(set_to_none=True)
