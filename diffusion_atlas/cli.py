@@ -20,15 +20,18 @@ from .score_sde import SubVP, sample_pc, sample_reverse_sde, sample_ode
 from .sohl_dickstein import SD15Reverse, SD15Objective, sd15_betas, sample_sd15
 
 # %% auto #0
-__all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'Recipe', 'make_recipe', 'load_training_data', 'net_config',
-           'build_net', 'load_denoiser', 'draw', 'generate', 'run_train', 'build_parser', 'run_sample', 'main']
+__all__ = ['GAUSSIAN_SAMPLERS', 'RECIPES', 'DATASETS', 'SAMPLERS', 'DEFAULTS', 'Recipe', 'make_recipe', 'load_training_data',
+           'net_config', 'build_net', 'load_denoiser', 'register_sampler', 'draw', 'generate', 'run_train',
+           'build_parser', 'run_sample', 'main']
 
 # %% ../nbs/06_cli.ipynb #dbd2dc75
+GAUSSIAN_SAMPLERS = ('heun', 'euler', 'ancestral', 'ddim', 'reverse-sde', 'pc', 'ode')
+
 @dataclass
 class Recipe:
-    "A point of the design space plus its default sampler"
+    "A point of the design space, its default sampler and the samplers its model can use"
     name:str
-    process:object          # a GaussianProcess
+    process:object          # a Process (a GaussianProcess for the Gaussian samplers)
     param:object            # a Param
     objective:Objective
     noise_scale:float       # network input scaling of c_noise (1000 for time, 1 for EDM's ln(sigma)/4)
@@ -38,13 +41,15 @@ class Recipe:
     sampler_kw:dict = None  # extra arguments of the default sampler (e.g. Langevin's step_lr)
     build:object = None     # callable(net, process, param) -> model; default `Denoiser`
     out_mult:int = 1        # network output channels per data channel (2: mean and variance)
+    samplers:tuple = GAUSSIAN_SAMPLERS   # the samplers that can draw from this recipe's model
+    in_mult:int = 1         # network input channels per data channel (2: CLD's position and velocity)
 
     def make_model(self, net):
         "The trainable model around a raw network"
         return (self.build or Denoiser)(net, self.process, self.param)
 
 def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
-    "The named recipe: 'edm' (default), 'vp', 'vp-cosine-v' or 've'"
+    "The named recipe (see `RECIPES`); 'edm' is the default"
     if name == 'edm':
         return Recipe('edm', EDMProcess(), EDMPrecond(sigma_data), Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)),
                       1., 'heun', 18, 'EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22)')
@@ -59,22 +64,22 @@ def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
                       1000., 'heun', 18, 'VE-SDE / NCSN: geometric sigma, noise prediction, 1/sigma^2 weight (Song+19, Song+21)')
     if name == 'ddpm':
         return Recipe('ddpm', DiscreteVP(linear_betas(1000)), EpsParam(), Objective(DiscreteUniformTime(1000), SNRWeight()),
-                      1000., 'ddpm', 1000, 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20; chapter 12)')
+                      1000., 'ddpm', 1000, 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20; chapter 12)',
+                      samplers=('ddpm',) + GAUSSIAN_SAMPLERS)
     if name == 'ncsn':   # Song & Ermon's levels sigma 1 -> 0.01 on [0, 1] data, doubled for data in [-1, 1] (chapter 11)
         return Recipe('ncsn', VE(0.02, 2.), EpsParam(), Objective(GeometricSigmas(2., 0.02, 10), SNRWeight()),
                       1000., 'annealed-langevin', 100, 'NCSN: 10 geometric levels, DSM, annealed Langevin (Song & Ermon 19; chapter 11)',
-                      dict(step_lr=8e-5))
+                      dict(step_lr=8e-5), samplers=('annealed-langevin',) + GAUSSIAN_SAMPLERS)
     if name == 'subvp':
         return Recipe('subvp', SubVP(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
                       1000., 'pc', 500, 'sub-VP SDE, predictor-corrector sampling (Song+21; chapter 13)')
     if name == 'sd15':
         return Recipe('sd15', DiscreteVP(sd15_betas(1000)), None, SD15Objective(), 1000., 'sd15', 1000,
                       'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound (chapter 10)',
-                      build=lambda net, process, param: SD15Reverse(net, process), out_mult=2)
+                      build=lambda net, process, param: SD15Reverse(net, process), out_mult=2, samplers=('sd15',))
     raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
 
 RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp', 'sd15')
-SAMPLERS = ('euler', 'heun', 'ancestral', 'ddim', 'ddpm', 'reverse-sde', 'pc', 'ode', 'annealed-langevin', 'sd15')
 
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
@@ -126,33 +131,75 @@ def _time_grid(process, steps):
     if isinstance(process, DiscreteVP): return ddim_timesteps(process.T, min(steps, process.T)).double() / process.T
     return torch.linspace(process.t_max, process.t_min, steps + 1, dtype=torch.float64)
 
+_DRAW = {}   # sampler name -> function(D, recipe, shape, steps, generator, device) -> one batch
+
+def register_sampler(name:str):
+    "Decorator: make a draw function available to `draw`, `generate` and the command line as `--sampler name`"
+    def deco(fn): _DRAW[name] = fn; return fn
+    return deco
+
+def _gaussian(D, name):
+    if not isinstance(D.process, GaussianProcess):
+        raise ValueError(f"--sampler {name} needs a Gaussian process with one noise level per time, not {D.process!r}")
+    return D.process
+
+def _sigma_sampler(fn):
+    "Draw with a design-space sampler on the recipe's sigma grid (chapter 02)"
+    def draw_fn(D, recipe, shape, steps, generator, device):
+        p = _gaussian(D, fn.__name__); sig = _sigma_grid(p, steps, device)
+        return fn(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator)
+    return draw_fn
+
+for _name, _fn in (('heun', sample_heun), ('euler', sample_euler), ('ancestral', sample_ancestral)):
+    register_sampler(_name)(_sigma_sampler(_fn))
+
+@register_sampler('ddim')          # chapter 14: eta = 0, exact respacing of discrete chains
+def _draw_ddim(D, recipe, shape, steps, generator, device):
+    p = _gaussian(D, 'ddim')
+    return sample_ddim(D, p, p.prior_sample(shape, generator, device=device), _time_grid(p, steps).to(device), eta=0., generator=generator)
+
+@register_sampler('ddpm')          # chapter 12: ancestral steps over the discrete chain
+def _draw_ddpm(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), generator=generator, steps=steps)
+
+def _sde_grid(steps): return torch.linspace(1., 1e-3, steps + 1, dtype=torch.float64)
+
+@register_sampler('reverse-sde')   # chapter 13: Euler-Maruyama on the reverse SDE
+def _draw_reverse_sde(D, recipe, shape, steps, generator, device):
+    p = _gaussian(D, 'reverse-sde')
+    return sample_reverse_sde(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
+
+@register_sampler('pc')            # chapter 13: predictor-corrector
+def _draw_pc(D, recipe, shape, steps, generator, device):
+    p = _gaussian(D, 'pc')
+    return sample_pc(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
+
+@register_sampler('ode')           # chapter 13: adaptive probability-flow ODE
+def _draw_ode(D, recipe, shape, steps, generator, device):
+    p = _gaussian(D, 'ode')
+    return sample_ode(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device))
+
+@register_sampler('annealed-langevin')   # chapter 11: Langevin steps per trained noise level
+def _draw_langevin(D, recipe, shape, steps, generator, device):
+    x = 2 * torch.rand(shape, generator=generator).to(device) - 1
+    return sample_annealed_langevin(as_sigma_model(D, D.process), x, recipe.objective.times.sigmas(device, torch.float32),
+                                    n_steps_each=steps, generator=generator, **dict(recipe.sampler_kw or {}))
+
+@register_sampler('sd15')          # chapter 10: the learned kernels, all T steps
+def _draw_sd15(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)
+
+SAMPLERS = tuple(_DRAW)
+
 def draw(sampler:str, D:Denoiser, recipe:Recipe, shape:tuple, steps:int, generator, device) -> torch.Tensor:
     "One batch from any of the atlas's samplers; `D` counts as the network (wrap it in CountNFE to count)"
-    p, kw = D.process, dict(recipe.sampler_kw or {})
-    if isinstance(getattr(D, 'model', D), SD15Reverse) != (sampler == 'sd15'):
-        raise ValueError("the 2015 model (--recipe sd15) samples only with its own kernels, --sampler sd15, and no other recipe can")
-    if sampler == 'sd15':                                          # chapter 10: its learned kernels, all T steps
-        return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)
-    if sampler in ('euler', 'heun', 'ancestral'):                 # design space, sigma convention (chapter 02)
-        sig = _sigma_grid(p, steps, device)
-        fn = dict(euler=sample_euler, heun=sample_heun, ancestral=sample_ancestral)[sampler]
-        return fn(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator)
-    if sampler == 'annealed-langevin':                            # chapter 11
-        if not isinstance(recipe.objective.times, GeometricSigmas):
-            raise ValueError("annealed Langevin samples the noise levels a model was trained on: use it with --recipe ncsn")
-        x = 2 * torch.rand(shape, generator=generator).to(device) - 1
-        return sample_annealed_langevin(as_sigma_model(D, p), x, recipe.objective.times.sigmas(device, torch.float32),
-                                        n_steps_each=steps, generator=generator, **kw)
-    x = p.prior_sample(shape, generator, device=device)
-    if sampler == 'ddim': return sample_ddim(D, p, x, _time_grid(p, steps).to(device), eta=0., generator=generator)  # chapter 14
-    if sampler == 'ddpm':                                         # chapter 12
-        if not isinstance(p, DiscreteVP): raise ValueError("the DDPM sampler needs a discrete-time process: use it with --recipe ddpm")
-        return sample_ddpm(D, p, x, generator=generator, steps=steps)
-    ts = torch.linspace(1., 1e-3, steps + 1, dtype=torch.float64)   # chapter 13: reverse SDE, PC, probability-flow ODE
-    if sampler == 'reverse-sde': return sample_reverse_sde(as_sigma_model(D, p), p, x, ts, generator=generator)
-    if sampler == 'pc': return sample_pc(as_sigma_model(D, p), p, x, ts, generator=generator)
-    if sampler == 'ode': return sample_ode(as_sigma_model(D, p), p, x)
-    raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
+    if sampler not in _DRAW: raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(_DRAW)}")
+    if sampler not in recipe.samplers:
+        raise ValueError(f"recipe {recipe.name!r} cannot sample with --sampler {sampler}: its model samples with "
+                         f"{', '.join(recipe.samplers)}")
+    return _DRAW[sampler](D, recipe, shape, steps, generator, device)
 
 @torch.no_grad()
 def generate(D:Denoiser, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0,
@@ -160,7 +207,7 @@ def generate(D:Denoiser, n:int, shape:tuple, sampler:str='heun', steps:int=18, s
     "n samples in [-1, 1] from a denoiser with any sampler; returns (images, network evaluations per batch)"
     if sampler not in SAMPLERS: raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
     device = device or next(D.parameters()).device
-    recipe = recipe or Recipe('custom', D.process, getattr(D, 'param', None), Objective(), 1.)
+    recipe = recipe or Recipe('custom', D.process, getattr(D, 'param', None), Objective(), 1.)   # a Gaussian model
     g, out, nfe = make_generator(seed), [], 0
     for i in range(0, n, batch_size):
         b = min(batch_size, n - i)
