@@ -146,19 +146,20 @@ class TimeMLP(nn.Module):
                  embedding:str='sinusoidal', # 'sinusoidal' or 'fourier'
                  num_classes:int=0, # >0: class-conditional
                  dropout:float=0.,
+                 out_dim:int|None=None, # output size; default D (a denoiser); CLD's velocity score: D // 2
                 ):
         super().__init__()
-        self.dim = dim
+        self.dim, self.out_dim = dim, out_dim or dim
         self.mapping = NoiseMapping(emb_dim, hidden, embedding, noise_scale, num_classes)
         self.inp = _init(nn.Linear(dim, hidden))
         self.blocks = nn.ModuleList([_MLPBlock(hidden, hidden, dropout) for _ in range(depth)])
         self.norm = nn.LayerNorm(hidden)
-        self.out = _init(nn.Linear(hidden, dim), gain=0.)   # F = 0 at init
+        self.out = _init(nn.Linear(hidden, self.out_dim), gain=0.)   # F = 0 at init
 
     def forward(self, x:Tensor, # (B, D) points
                 c_noise:Tensor, # (B,) noise conditioning
                 class_labels:Tensor|None=None, # (B,) int or (B, num_classes); None: unconditional
-               ) -> Tensor: # (B, D)
+               ) -> Tensor: # (B, out_dim)
         if x.ndim != 2 or x.shape[1] != self.dim:
             raise ValueError(f"TimeMLP expects points of shape (B, {self.dim}), got {tuple(x.shape)}")
         emb = self.mapping(c_noise, x.shape[0], class_labels)
