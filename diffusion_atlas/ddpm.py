@@ -13,7 +13,7 @@ from .space import GaussianProcess, Process
 # %% auto #0
 __all__ = ['linear_betas', 'cosine_betas', 'DiscreteVP', 'ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance',
            'learned_variance', 'SplitOutput', 'sample_ddpm', 'DiscreteUniformTime', 'gaussian_kl',
-           'discretised_gaussian_log_prob', 'vlb_terms', 'vlb_bpd']
+           'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd']
 
 # %% ../nbs/12_ddpm.ipynb #f148a55d
 def _check_T(T):
@@ -224,7 +224,8 @@ def discretised_gaussian_log_prob(x0:Tensor, # (...) 8-bit data scaled to [-1, 1
                       log_cdf_hi + torch.log(-torch.expm1(torch.special.log_ndtr(lo) - log_cdf_hi)))
     return torch.where(x0 < -0.999, log_cdf_hi, torch.where(x0 > 0.999, log_sf_lo, mid))
 
-def _check_8bit(x0:Tensor):
+def check_8bit(x0:Tensor):
+    "Raise a clear error unless `x0` is a batch of 8-bit images scaled to [-1, 1], as discrete decoders need"
     check_finite(x0, 'x0')
     if x0.ndim < 2: raise ValueError(f"x0 must be a batch of shape (B, ...), got {tuple(x0.shape)}")
     k = (x0.double() + 1) * 127.5
@@ -236,7 +237,7 @@ def vlb_terms(denoiser, # D(xt, t) -> x0_hat in the process's own variables
               *, variance='beta_tilde', # 'beta_tilde', 'beta', or a callable (xt, t, r) -> variance
               generator:torch.Generator|None=None, **cond) -> Tensor: # (B, T + 1) nats: column k is L_k
     "The terms of Ho+20 eq. (5) per example: L_0 (decoder NLL), L_1..L_{T-1} (KLs), L_T (prior KL), in nats"
-    _check_discrete(process); _check_8bit(x0)
+    _check_discrete(process); check_8bit(x0)
     if not callable(variance) and variance not in ('beta', 'beta_tilde'):
         raise ValueError(f"variance must be 'beta', 'beta_tilde' or a callable (xt, t, r) -> variance, got {variance!r}")
     B, T, dims = len(x0), process.T, tuple(range(1, x0.ndim))

@@ -151,8 +151,10 @@ class GaussianProcess(Process):
     def coeffs(self, t, x):
         return bcast(self.alpha(t), x), bcast(self.s(t), x)
     @property
+    @torch.no_grad()
     def sigma_min(self) -> float: return float(self.sigma(torch.tensor(self.t_min, dtype=torch.float64)))
     @property
+    @torch.no_grad()
     def sigma_max(self) -> float: return float(self.sigma(torch.tensor(self.t_max, dtype=torch.float64)))
     def _check_sigma(self, sigma:Tensor) -> Tensor:
         sigma = torch.as_tensor(sigma)
