@@ -18,14 +18,20 @@ from .ddim import sample_ddim, ddim_timesteps
 from .ncsn import GeometricSigmas, sample_annealed_langevin
 from .score_sde import SubVP, sample_pc, sample_reverse_sde, sample_ode
 from .sohl_dickstein import SD15Reverse, SD15Objective, sd15_betas, sample_sd15
+from .vdm import LearnedVP, GammaEpsParam, VDMObjective, FourierFeatures
+from .edm import edm_table1, edm_grid, sample_edm, AugmentedObjective, EDMAugment
+from .cld import CLDProcess, CLDScoreParam, CLDScoreModel, CLDObjective, sample_sscs, sample_cld_em, cld_time_grid
+from .blurring import BlurProcess
+from .soft import BlurNoise, ResidualParam, SoftWeight, DiagonalGaussian, sample_naive, sample_momentum, w2_schedule
+from .space import DCTBasis, sample_posterior
 
 # %% auto #0
-__all__ = ['GAUSSIAN_SAMPLERS', 'RECIPES', 'DATASETS', 'SAMPLERS', 'DEFAULTS', 'Recipe', 'make_recipe', 'load_training_data',
-           'net_config', 'build_net', 'load_denoiser', 'register_sampler', 'draw', 'generate', 'run_train',
-           'build_parser', 'run_sample', 'main']
+__all__ = ['GAUSSIAN_SAMPLERS', 'RECIPES', 'DATASETS', 'SAMPLERS', 'DEFAULTS', 'Recipe', 'make_recipe', 'recipe_options',
+           'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'register_sampler', 'draw',
+           'generate', 'run_train', 'build_parser', 'run_sample', 'main']
 
 # %% ../nbs/06_cli.ipynb #dbd2dc75
-GAUSSIAN_SAMPLERS = ('heun', 'euler', 'ancestral', 'ddim', 'reverse-sde', 'pc', 'ode')
+GAUSSIAN_SAMPLERS = ('heun', 'euler', 'edm-stochastic', 'ancestral', 'ddim', 'reverse-sde', 'pc', 'ode')
 
 @dataclass
 class Recipe:
@@ -48,8 +54,12 @@ class Recipe:
         "The trainable model around a raw network"
         return (self.build or Denoiser)(net, self.process, self.param)
 
-def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
+def make_recipe(name:str, sigma_data:float=0.5,
+                image_shape:tuple|None=None, # (C, H, W) of the data: frequency-space processes are built for one size
+                **options) -> Recipe: # plain-valued options from `recipe_options` (stored in checkpoints)
     "The named recipe (see `RECIPES`); 'edm' is the default"
+    if name in ('blur', 'soft') and image_shape is None:
+        raise ValueError(f"recipe {name!r} corrupts images in a DCT basis built for one image size: pass image_shape=(C, H, W)")
     if name == 'edm':
         return Recipe('edm', EDMProcess(), EDMPrecond(sigma_data), Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)),
                       1., 'heun', 18, 'EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22)')
@@ -77,9 +87,51 @@ def make_recipe(name:str, sigma_data:float=0.5) -> Recipe:
         return Recipe('sd15', DiscreteVP(sd15_betas(1000)), None, SD15Objective(), 1000., 'sd15', 1000,
                       'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound (chapter 10)',
                       build=lambda net, process, param: SD15Reverse(net, process), out_mult=2, samplers=('sd15',))
+    if name == 'vdm':
+        return Recipe('vdm', LearnedVP(-13.3, 5.), GammaEpsParam(-13.3, 5.), VDMObjective(), 1000., 'ancestral', 256,
+                      'VDM: learned monotone schedule, eps-prediction conditioned on gamma with Fourier features of the input, '
+                      'continuous-time VLB in bits/dim (Kingma+21; chapter 15)',
+                      build=lambda net, process, param: Denoiser(FourierFeatures(net, 7, 8), process, param), in_mult=5)
+    if name == 'iddpm':
+        c = edm_table1('iddpm', sigma_data)
+        return Recipe('iddpm', c.process, c.param, c.objective, c.noise_scale, 'heun', 18,
+                      'iDDPM as Karras+22 Table 1: 1000 cosine levels, -eps prediction, c_noise = M-1-j, 1/sigma^2 weight (chapter 16)')
+    if name == 'cld':
+        return Recipe('cld', CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True),
+                      CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), 1000., 'sscs', 100,
+                      'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22; chapter 17)',
+                      build=CLDScoreModel, in_mult=2, samplers=('sscs', 'cld-em'))
+    if name == 'blur':
+        h, w = image_shape[-2:]
+        smax = options.get('blur_max')
+        smax = 20. * h / 32 if smax is None else smax    # the paper's 20 at 32x32: the same relative blur at other sizes
+        return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), EpsParam(), Objective(UniformTime(0., 1.), SNRWeight()),
+                      1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
+                      'eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
+                      samplers=('posterior',))
+    if name == 'soft':
+        h, w = image_shape[-2:]
+        fit = options.get('prior')
+        prior = (DiagonalGaussian(torch.tensor(fit['mean'], dtype=torch.float64), torch.tensor(fit['var'], dtype=torch.float64),
+                                  DCTBasis(h, w)) if fit is not None else None)
+        return Recipe('soft', BlurNoise(h, w, s_min=0.01, s_max=0.5, prior=prior), ResidualParam(),
+                      Objective(UniformTime(0., 1.), SoftWeight()), 1000., 'soft-momentum', 25,
+                      'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler on a '
+                      'Wasserstein schedule (Daras+22; chapter 20)', samplers=('soft-momentum', 'soft-naive'))
     raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
 
-RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp', 'sd15')
+RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp', 'sd15', 'vdm', 'iddpm', 'cld', 'blur', 'soft')
+
+def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8 training images
+                   blur_max:float|None=None) -> dict:
+    "The plain-valued options a recipe needs for a data set (stored in checkpoints so `sample` rebuilds the same model)"
+    if blur_max is not None and name != 'blur': raise ValueError(f"--blur-max applies to --recipe blur, not {name}")
+    if name == 'blur': return dict(blur_max=blur_max)
+    if name == 'soft' and images is not None:    # the prior: a Gaussian fit of the data in the DCT basis (chapter 20)
+        from diffusion_atlas.data import to_float
+        fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
+        return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
+    return {}
 
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
@@ -108,6 +160,11 @@ def build_net(cfg:dict) -> torch.nn.Module:
     return getattr(nets, factory)(**cfg)
 
 # %% ../nbs/06_cli.ipynb #4f405bbb
+def recipe_of(meta:dict) -> Recipe:
+    "The recipe a checkpoint's description names, with its data-dependent options"
+    return make_recipe(meta['recipe'], meta.get('sigma_data', 0.5), tuple(meta.get('image_shape') or ()) or None,
+                       **meta.get('recipe_options', {}))
+
 def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser, dict]:
     "Rebuild the denoiser saved in a run directory (or checkpoint file), with its EMA weights by default"
     run = Path(run)
@@ -117,14 +174,15 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser,
     meta = ck.get('meta') or {}
     if 'recipe' not in meta or 'net' not in meta:
         raise ValueError(f"{path} has no model description (meta); it was not written by `diffusion-atlas train`")
-    r = make_recipe(meta['recipe'], meta.get('sigma_data', 0.5))
+    r = recipe_of(meta)
     D = r.make_model(build_net(meta['net']))
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
 
 def _sigma_grid(process, steps, device):
+    "EDM's rho grid on the process's own noise range (chapter 16: the best discretisation for every Gaussian process)"
     if isinstance(process, EDMProcess): return karras_grid(steps, process.smin, process.smax, process.rho, device=device, dtype=torch.float32)
-    return process_grid(process, steps, device=device, dtype=torch.float32)
+    return edm_grid(process, steps, device=device, dtype=torch.float32)
 
 def _time_grid(process, steps):
     "steps + 1 decreasing times from t_max to 0; for a discrete process, DDIM's exact respacing of its T steps"
@@ -152,6 +210,12 @@ def _sigma_sampler(fn):
 
 for _name, _fn in (('heun', sample_heun), ('euler', sample_euler), ('ancestral', sample_ancestral)):
     register_sampler(_name)(_sigma_sampler(_fn))
+
+@register_sampler('edm-stochastic')   # chapter 16: Alg. 2, churn then Heun, with EDM's ImageNet-64 settings
+def _draw_edm_stochastic(D, recipe, shape, steps, generator, device):
+    p = _gaussian(D, 'edm-stochastic'); sig = _sigma_grid(p, steps, device)
+    return sample_edm(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator,
+                      s_churn=40., s_tmin=0.05, s_tmax=50., s_noise=1.003)
 
 @register_sampler('ddim')          # chapter 14: eta = 0, exact respacing of discrete chains
 def _draw_ddim(D, recipe, shape, steps, generator, device):
@@ -191,6 +255,38 @@ def _draw_sd15(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)
 
+@register_sampler('sscs')          # chapter 17: symmetric splitting on the (x, v) state
+def _draw_sscs(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_sscs(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
+
+@register_sampler('cld-em')        # chapter 17: Euler-Maruyama on CLD's reverse SDE
+def _draw_cld_em(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_cld_em(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
+
+@register_sampler('posterior')     # chapters 02 and 19: ancestral steps with the process's own posterior, uniform in t
+def _draw_posterior(D, recipe, shape, steps, generator, device):
+    p = D.process
+    ts = torch.linspace(p.t_max, p.t_min, steps + 1, dtype=torch.float64, device=device)
+    return sample_posterior(D, p, p.prior_sample(shape, generator, device=device), ts, generator=generator)
+
+def _soft_grid(p, steps, device):
+    "Chapter 20: equal Wasserstein-2 steps under the prior's Gaussian fit, else uniform in t"
+    prior = getattr(p, 'prior', None)
+    ts = w2_schedule(prior, p, steps).flip(0) if prior is not None else torch.linspace(1., 0., steps + 1, dtype=torch.float64)
+    return ts.to(device=device, dtype=torch.float32)
+
+@register_sampler('soft-momentum')  # chapter 20: the momentum sampler
+def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), _soft_grid(p, steps, device), generator=generator)
+
+@register_sampler('soft-naive')     # chapter 20: the naive sampler, for comparison
+def _draw_soft_naive(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_naive(D, p, p.prior_sample(shape, generator, device=device), _soft_grid(p, steps, device), generator=generator)
+
 SAMPLERS = tuple(_DRAW)
 
 def draw(sampler:str, D:Denoiser, recipe:Recipe, shape:tuple, steps:int, generator, device) -> torch.Tensor:
@@ -228,32 +324,37 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
               batch_size:int|None=None, lr:float|None=None, seed:int=0, sampler:str|None=None,
               sample_steps:int|None=None, n_eval:int|None=None, cifar10_source:str|None=None, download:bool=False,
               device:str|None=None, amp:bool=True, compile:bool=False, progress:bool=True,
-              net_overrides:dict|None=None) -> dict:
+              net_overrides:dict|None=None, blur_max:float|None=None) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     d = DEFAULTS[data]
     out = Path(out or f'runs/{data}-{recipe}')
-    r = make_recipe(recipe)
     images, labels = load_training_data(data, cifar10_source, download)
+    shape = tuple(images.shape[1:])
+    ck_path = out / CKPT_NAME
+    old = (load_checkpoint(ck_path).get('meta') or {}) if ck_path.exists() else None
+    if old is not None and (old.get('recipe') != recipe or old.get('data') != data):   # resuming: the model must be the saved one
+        raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
+                         "choose another --out, or delete the run directory to start over")
+    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, images, blur_max)
+    r = make_recipe(recipe, 0.5, shape, **opts)
+    if data == 'cifar10' and recipe == 'edm':   # EDM's CIFAR-10 setting: non-leaky augmentation, p = 0.12 (chapter 16)
+        r.objective = AugmentedObjective(r.objective, EDMAugment(0.12))
     device = default_device(device)
     torch.manual_seed(seed)
     net_kw = dict(net_overrides or {})
-    if r.out_mult != 1: net_kw.setdefault('out_channels', images.shape[1] * r.out_mult)
-    meta = dict(recipe=recipe, data=data, sigma_data=0.5, image_shape=list(images.shape[1:]),
-                net=net_config(data, r.noise_scale, **net_kw))
-    ck_path = out / CKPT_NAME
-    if ck_path.exists():        # resuming: the model must be the one the checkpoint describes
-        old = (load_checkpoint(ck_path).get('meta') or {})
-        if old.get('recipe') != recipe or old.get('data') != data:
-            raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
-                             "choose another --out, or delete the run directory to start over")
-        meta = old
+    if r.out_mult != 1 or r.in_mult != 1:
+        net_kw.setdefault('in_channels', images.shape[1] * r.in_mult)
+        net_kw.setdefault('out_channels', images.shape[1] * r.out_mult)
+    meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=0.5, image_shape=list(shape),
+                                            recipe_options=opts, net=net_config(data, r.noise_scale, **net_kw))
     D = r.make_model(build_net(meta['net']))
     cfg = TrainConfig(steps=steps or d['steps'], batch_size=batch_size or d['batch_size'], lr=lr or d['lr'],
-                      warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], hflip=d['hflip'], seed=seed,
+                      warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], seed=seed,
+                      hflip=d['hflip'] and not isinstance(r.objective, AugmentedObjective),   # flips are then labelled augmentations
                       amp=amp, compile=compile, log_every=max(1, min(50, (steps or d['steps']) // 10)),
                       ckpt_every=d['ckpt_every'], sample_every=d['sample_every'])
     sampler, sample_steps = sampler or r.sampler, sample_steps or r.sample_steps
-    shape = tuple(images.shape[1:])
+    if sampler not in r.samplers: raise ValueError(f"recipe {recipe!r} samples with {', '.join(r.samplers)}, not --sampler {sampler}")
     sample_fn = lambda ema, step: generate(ema, 64, shape, sampler, sample_steps, seed=seed, device=device, recipe=r)[0]
     if progress: print(f"diffusion-atlas: {recipe} on {data} ({len(images):,} images {shape}), {cfg.steps:,} steps of "
                        f"{cfg.batch_size}, on {device}; run directory {out}")
@@ -316,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--n-eval', type=_nonneg_int, default=None, help='samples drawn for the metrics (default: 1000 digits)')
     t.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (else $DIFFUSION_ATLAS_CIFAR10 or torchvision)')
     t.add_argument('--download', action='store_true', help='download CIFAR-10 from the official source (needs internet)')
+    t.add_argument('--blur-max', type=_number(float, 0), default=None,
+                   help='--recipe blur: largest blur std in pixels (default 20 * H / 32, the paper\'s 20 at 32x32; 0 is VP cosine)')
     t.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     t.add_argument('--no-amp', action='store_true', help='disable bf16 autocast on CUDA')
     t.add_argument('--compile', action='store_true', help='torch.compile the network (CUDA)')
@@ -334,7 +437,7 @@ def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tenso
     "Sample a trained run; writes a PNG grid (and optionally a uint8 tensor); returns a summary"
     from diffusion_atlas.core import to_uint8, atomic_save
     D, meta = load_denoiser(run, device=default_device(device))
-    r = make_recipe(meta['recipe'], meta.get('sigma_data', 0.5))
+    r = recipe_of(meta)
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
     t0 = time.time()
     x, nfe = generate(D, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r)
@@ -352,7 +455,7 @@ def main(argv:list|None=None) -> int:
         if args.command == 'train':
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
-                      amp=not args.no_amp, compile=args.compile)
+                      amp=not args.no_amp, compile=args.compile, blur_max=args.blur_max)
         else:
             print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out,
                                         args.save_tensor, device), indent=2))
