@@ -22,12 +22,124 @@ from .vdm import LearnedVP, GammaEpsParam, VDMObjective, FourierFeatures
 from .edm import edm_table1, edm_grid, sample_edm, AugmentedObjective, EDMAugment
 from .cld import CLDProcess, CLDScoreParam, CLDScoreModel, CLDObjective, sample_sscs, sample_cld_em, cld_time_grid
 from .blurring import BlurProcess
+from .heat import HeatProcess, IHDMModel, IHDMObjective, sample_ihdm
 from .soft import BlurNoise, ResidualParam, SoftWeight, DiagonalGaussian, sample_naive, sample_momentum, w2_schedule
 from .space import DCTBasis, sample_posterior
 
 # %% auto #0
-__all__ = ['DATASETS', 'SAMPLERS', 'DEFAULTS', 'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser',
-           'register_sampler', 'draw', 'generate', 'run_train', 'build_parser', 'run_sample', 'main']
+__all__ = ['GAUSSIAN_SAMPLERS', 'RECIPES', 'DATASETS', 'SAMPLERS', 'DEFAULTS', 'Recipe', 'make_recipe', 'recipe_options',
+           'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'register_sampler', 'draw',
+           'generate', 'run_train', 'build_parser', 'run_sample', 'main']
+
+# %% ../nbs/06_cli.ipynb #a4065dd9
+GAUSSIAN_SAMPLERS = ('heun', 'euler', 'edm-stochastic', 'ancestral', 'ddim', 'reverse-sde', 'pc', 'ode')
+
+@dataclass
+class Recipe:
+    "A point of the design space, its default sampler and the samplers its model can use"
+    name:str
+    process:object          # a Process (a GaussianProcess for the Gaussian samplers)
+    param:object            # a Param
+    objective:Objective
+    noise_scale:float       # network input scaling of c_noise (1000 for time, 1 for EDM's ln(sigma)/4)
+    sampler:str = 'heun'
+    sample_steps:int = 18
+    about:str = ''
+    sampler_kw:dict = None  # extra arguments of the default sampler (e.g. Langevin's step_lr)
+    build:object = None     # callable(net, process, param) -> model; default `Denoiser`
+    out_mult:int = 1        # network output channels per data channel (2: mean and variance)
+    samplers:tuple = GAUSSIAN_SAMPLERS   # the samplers that can draw from this recipe's model
+    in_mult:int = 1         # network input channels per data channel (2: CLD's position and velocity)
+
+    def make_model(self, net):
+        "The trainable model around a raw network"
+        return (self.build or Denoiser)(net, self.process, self.param)
+
+def make_recipe(name:str, sigma_data:float=0.5,
+                image_shape:tuple|None=None, # (C, H, W) of the data: frequency-space processes are built for one size
+                **options) -> Recipe: # plain-valued options from `recipe_options` (stored in checkpoints)
+    "The named recipe (see `RECIPES`); 'edm' is the default"
+    if name in ('ihdm', 'blur', 'soft') and image_shape is None:
+        raise ValueError(f"recipe {name!r} corrupts images in a DCT basis built for one image size: pass image_shape=(C, H, W)")
+    if name == 'edm':
+        return Recipe('edm', EDMProcess(), EDMPrecond(sigma_data), Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)),
+                      1., 'heun', 18, 'EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22)')
+    if name == 'vp':
+        return Recipe('vp', VPLinear(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
+                      1000., 'ancestral', 256, 'DDPM / VP-SDE: linear beta, eps-prediction, L_simple (Ho+20, Song+21)')
+    if name == 'vp-cosine-v':
+        return Recipe('vp-cosine-v', VPCosine(), VParam(), Objective(UniformTime(1e-5, 1.), VWeight()),
+                      1000., 'heun', 18, 'cosine schedule, v-prediction and v-loss (Nichol & Dhariwal 21, Salimans & Ho 22)')
+    if name == 've':
+        return Recipe('ve', VE(0.01, 50.), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
+                      1000., 'heun', 18, 'VE-SDE / NCSN: geometric sigma, noise prediction, 1/sigma^2 weight (Song+19, Song+21)')
+    if name == 'ddpm':
+        return Recipe('ddpm', DiscreteVP(linear_betas(1000)), EpsParam(), Objective(DiscreteUniformTime(1000), SNRWeight()),
+                      1000., 'ddpm', 1000, 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20; chapter 12)',
+                      samplers=('ddpm',) + GAUSSIAN_SAMPLERS)
+    if name == 'ncsn':   # Song & Ermon's levels sigma 1 -> 0.01 on [0, 1] data, doubled for data in [-1, 1] (chapter 11)
+        return Recipe('ncsn', VE(0.02, 2.), EpsParam(), Objective(GeometricSigmas(2., 0.02, 10), SNRWeight()),
+                      1000., 'annealed-langevin', 100, 'NCSN: 10 geometric levels, DSM, annealed Langevin (Song & Ermon 19; chapter 11)',
+                      dict(step_lr=8e-5), samplers=('annealed-langevin',) + GAUSSIAN_SAMPLERS)
+    if name == 'subvp':
+        return Recipe('subvp', SubVP(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
+                      1000., 'pc', 500, 'sub-VP SDE, predictor-corrector sampling (Song+21; chapter 13)')
+    if name == 'sd15':
+        return Recipe('sd15', DiscreteVP(sd15_betas(1000)), None, SD15Objective(), 1000., 'sd15', 1000,
+                      'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound (chapter 10)',
+                      build=lambda net, process, param: SD15Reverse(net, process), out_mult=2, samplers=('sd15',))
+    if name == 'vdm':
+        return Recipe('vdm', LearnedVP(-13.3, 5.), GammaEpsParam(-13.3, 5.), VDMObjective(), 1000., 'ancestral', 256,
+                      'VDM: learned monotone schedule, eps-prediction conditioned on gamma with Fourier features of the input, '
+                      'continuous-time VLB in bits/dim (Kingma+21; chapter 15)',
+                      build=lambda net, process, param: Denoiser(FourierFeatures(net, 7, 8), process, param), in_mult=5)
+    if name == 'iddpm':
+        c = edm_table1('iddpm', sigma_data)
+        return Recipe('iddpm', c.process, c.param, c.objective, c.noise_scale, 'heun', 18,
+                      'iDDPM as Karras+22 Table 1: 1000 cosine levels, -eps prediction, c_noise = M-1-j, 1/sigma^2 weight (chapter 16)')
+    if name == 'cld':
+        return Recipe('cld', CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True),
+                      CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), 1000., 'sscs', 100,
+                      'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22; chapter 17)',
+                      build=CLDScoreModel, in_mult=2, samplers=('sscs', 'cld-em'))
+    if name == 'ihdm':      # the paper's CIFAR-10 blur (24 px at 32x32, K = 200) scaled to the image size
+        h, w = image_shape[-2:]
+        K = 200 if h >= 32 else 100
+        return Recipe('ihdm', HeatProcess(h, w, K=K, blur_sigma_min=0.5, blur_sigma_max=24. * h / 32, sigma=0.02), None,
+                      IHDMObjective(), 1000., 'ihdm', K, f'inverse heat dissipation, K = {K} levels: predict the less-blurred '
+                      'image, u_(k-1) = mu + delta eps (Rissanen+23; chapter 18)', dict(delta=0.025),
+                      build=IHDMModel, samplers=('ihdm',))
+    if name == 'blur':
+        h, w = image_shape[-2:]
+        smax = options.get('blur_max')
+        smax = 20. * h / 32 if smax is None else smax    # the paper's 20 at 32x32: the same relative blur at other sizes
+        return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), EpsParam(), Objective(UniformTime(0., 1.), SNRWeight()),
+                      1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
+                      'eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
+                      samplers=('posterior',))
+    if name == 'soft':
+        h, w = image_shape[-2:]
+        fit = options.get('prior')
+        prior = (DiagonalGaussian(torch.tensor(fit['mean'], dtype=torch.float64), torch.tensor(fit['var'], dtype=torch.float64),
+                                  DCTBasis(h, w)) if fit is not None else None)
+        return Recipe('soft', BlurNoise(h, w, s_min=0.01, s_max=0.5, prior=prior), ResidualParam(),
+                      Objective(UniformTime(0., 1.), SoftWeight()), 1000., 'soft-momentum', 25,
+                      'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler on a '
+                      'Wasserstein schedule (Daras+22; chapter 20)', samplers=('soft-momentum', 'soft-naive'))
+    raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
+
+RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp', 'sd15', 'vdm', 'iddpm', 'cld', 'ihdm', 'blur', 'soft')
+
+def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8 training images
+                   blur_max:float|None=None) -> dict:
+    "The plain-valued options a recipe needs for a data set (stored in checkpoints so `sample` rebuilds the same model)"
+    if blur_max is not None and name != 'blur': raise ValueError(f"--blur-max applies to --recipe blur, not {name}")
+    if name == 'blur': return dict(blur_max=blur_max)
+    if name == 'soft' and images is not None:    # the prior: a Gaussian fit of the data in the DCT basis (chapter 20)
+        from diffusion_atlas.data import to_float
+        fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
+        return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
+    return {}
 
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
@@ -160,6 +272,12 @@ def _draw_sscs(D, recipe, shape, steps, generator, device):
 def _draw_cld_em(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_cld_em(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
+
+@register_sampler('ihdm')          # chapter 18: K steps u_(k-1) = mu(u_k) + delta eps from the fitted prior
+def _draw_ihdm(D, recipe, shape, steps, generator, device):
+    p, model = D.process, getattr(D, 'model', D)      # D may be a CountNFE around the model
+    if steps != p.K: raise ValueError(f"the IHDM sampler takes the model's K = {p.K} steps, not {steps}: use --steps {p.K}")
+    return sample_ihdm(D, p, model.prior.sample(shape, generator, device=device), generator=generator, **dict(recipe.sampler_kw or {}))
 
 @register_sampler('posterior')     # chapters 02 and 19: ancestral steps with the process's own posterior, uniform in t
 def _draw_posterior(D, recipe, shape, steps, generator, device):
