@@ -45,12 +45,17 @@ class DCTBasis:
         if key not in self._cache:
             self._cache[key] = (dct_matrix(self.h, x.dtype, x.device), dct_matrix(self.w, x.dtype, x.device))
         return self._cache[key]
+    def _full(self, x:Tensor) -> Tensor:
+        "At least float32: under mixed precision a bf16 transform would blur fine frequencies as much as the noise"
+        return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
     def fwd(self, x:Tensor) -> Tensor:
-        "U x: pixels -> frequencies"
-        mh, mw = self._mats(x); return mh @ x @ mw.T
+        "U x: pixels -> frequencies (in float32 or better, also under autocast)"
+        x = self._full(x); mh, mw = self._mats(x)
+        with torch.autocast(x.device.type, enabled=False): return mh @ x @ mw.T
     def inv(self, u:Tensor) -> Tensor:
-        "U^T u: frequencies -> pixels"
-        mh, mw = self._mats(u); return mh.T @ u @ mw
+        "U^T u: frequencies -> pixels (in float32 or better, also under autocast)"
+        u = self._full(u); mh, mw = self._mats(u)
+        with torch.autocast(u.device.type, enabled=False): return mh.T @ u @ mw
     def laplacian_eigenvalues(self, dtype=torch.float32, device=None) -> Tensor:
         "(H, W) eigenvalues pi^2 (k^2/H^2 + l^2/W^2) of -Laplacian (Neumann, pixel units) per DCT basis image"
         k = torch.arange(self.h, dtype=torch.float64)[:, None] / self.h
