@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import bcast, randn, randn_like, check_finite
-from .space import Process, UniformTime, check_positive
+from .space import Process, UniformTime, check_positive, check_times
 
 # %% auto #0
 __all__ = ['CLDProcess', 'CLDScoreParam', 'CLDScoreModel', 'CLDObjective', 'CLDMixtureScore', 'cld_time_grid', 'sample_cld_em',
@@ -270,10 +270,7 @@ def cld_time_grid(n:int, # number of steps (n + 1 times)
 def _check_grid(ts, process:CLDProcess, u:Tensor) -> Tensor:
     if not isinstance(process, CLDProcess): raise TypeError(f"CLD samplers need a CLDProcess, got {process!r}")
     process.split(u)
-    ts = torch.as_tensor(ts, dtype=torch.float64)
-    if ts.ndim != 1 or len(ts) < 2 or not (ts[1:] < ts[:-1]).all():
-        raise ValueError("ts must be a strictly decreasing 1-D grid of at least two times, from 1 (prior) towards 0 (data)")
-    ts = process.check_t(ts, len(ts), dtype=torch.float64)
+    ts = check_times(process, torch.as_tensor(ts, dtype=torch.float64))
     if ts[-1] <= 0: raise ValueError("the velocity score is singular at t = 0: end the grid at a small t such as 1e-3 and let "
                                      "denoise=True take the last step to 0 (see cld_time_grid)")
     return ts

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 from .core import randn_like
-from .space import Process
+from .space import Process, check_times, eval_denoiser
 
 # %% auto #0
 __all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp']
@@ -39,19 +39,7 @@ def ddim_posterior(process:Process, # the forward process (any basis; Gaussian f
 
 # %% ../nbs/14_ddim.ipynb #7740c582
 def _check_ts(process:Process, ts, x:Tensor) -> Tensor:
-    "A strictly decreasing 1-D grid of at least two times, in the process's time domain"
-    ts = torch.as_tensor(ts)
-    if ts.ndim != 1 or len(ts) < 2 or not (ts[1:] < ts[:-1]).all():
-        raise ValueError("ts must be a strictly decreasing 1-D grid of at least two times, from 1 (prior) towards 0 (data); "
-                         "for a DiscreteVP use process.timestep_t(ddim_timesteps(process.T, n))")
-    if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
-    return process.check_t(ts, len(ts), x.device, x.dtype)
-
-def _denoise(denoiser, x:Tensor, t:Tensor, **cond) -> Tensor:
-    out = denoiser(x, t, **cond)
-    if out.shape != x.shape:
-        raise ValueError(f"the denoiser returned shape {tuple(out.shape)} for input {tuple(x.shape)}: it must return x0_hat shaped like its input")
-    return out
+    return check_times(process, ts, x, hint="; for a DiscreteVP use process.timestep_t(ddim_timesteps(process.T, n))")
 
 def sample_ddim(denoiser, # D(xt, t) -> x0_hat in the process's own variables
                 process:Process, # the forward process the denoiser was trained for
@@ -64,7 +52,7 @@ def sample_ddim(denoiser, # D(xt, t) -> x0_hat in the process's own variables
     U = process.basis
     for i in range(len(ts) - 1):
         t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
-        x0_hat = _denoise(denoiser, x, t, **cond)
+        x0_hat = eval_denoiser(denoiser, x, t, **cond)
         mean, std = ddim_posterior(process, x, x0_hat, t, r, eta)
         x = mean + U.inv(std * U.fwd(randn_like(x, generator))) if eta > 0 and (std > 0).any() else mean
         if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
@@ -99,7 +87,7 @@ def ddim_invert(denoiser, # D(xt, t) -> x0_hat in the process's own variables
         (ar, sr), (at, st) = process.coeffs(r, u), process.coeffs(t, u)
         y = u / ar                                                  # scaled variable, noise level s_r / a_r
         ae, se, te = (ar, sr, r) if bool((sr > 0).all()) else (at, st, t)   # slope at the start; at s = 0, at the end level
-        x0_hat = U.fwd(_denoise(denoiser, U.inv(ae * y), te, **cond))
+        x0_hat = U.fwd(eval_denoiser(denoiser, U.inv(ae * y), te, **cond))
         eps_hat = (y - x0_hat) * ae / se
         x = U.inv(at * (y + (st / at - sr / ar) * eps_hat))
         if callback: callback(dict(i=len(ts) - 2 - i, x=x, t=r, t_next=t, x0_hat=U.inv(x0_hat)))

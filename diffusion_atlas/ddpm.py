@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import bcast, randn_like, check_finite
-from .space import GaussianProcess, Process
+from .space import GaussianProcess, Process, eval_denoiser
 
 # %% auto #0
 __all__ = ['linear_betas', 'cosine_betas', 'DiscreteVP', 'ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance',
@@ -178,8 +178,7 @@ def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
         i, j = ks[n], ks[n + 1]
         t = process.timestep_t(i).to(device=x.device, dtype=x.dtype).expand(len(x))
         r = process.timestep_t(j).to(device=x.device, dtype=x.dtype).expand(len(x))
-        x0_hat = model(x, t, **cond)
-        if x0_hat.shape != x.shape: raise ValueError(f"the denoiser returned shape {tuple(x0_hat.shape)} for input {tuple(x.shape)}")
+        x0_hat = eval_denoiser(model, x, t, **cond)
         ai, aj, beta, bt = ddpm_transition(process, i, j)
         c0, ct = (aj.sqrt() * beta / (1 - ai)).item(), ((1 - beta).sqrt() * (1 - aj) / (1 - ai)).item()
         x_new = c0 * x0_hat + ct * x                                          # Ho+20 eq. (7)

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 from scipy.integrate import solve_ivp
 from .core import bcast, randn_like, check_finite
-from .space import GaussianProcess, VPLinear, VE, check_positive, eval_model
+from .space import GaussianProcess, VPLinear, VE, check_positive, eval_model, check_times
 from .metrics import image_bits_per_dim
 
 # %% auto #0
@@ -139,11 +139,7 @@ def _as_sde(sde) -> SDE:
 # %% ../nbs/13_score_sde.ipynb #b7fc0e8f
 def _check_ts(ts, sde:SDE, x:Tensor) -> Tensor:
     "A decreasing time grid where the score is defined (s(t) > 0)"
-    if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
-    ts = torch.as_tensor(ts)
-    if ts.ndim != 1 or len(ts) < 2 or not (ts[1:] < ts[:-1]).all():
-        raise ValueError("ts must be a strictly decreasing 1-D grid of at least two times, from 1 (prior) towards 0 (data)")
-    ts = sde.process.check_t(ts, len(ts), x.device, x.dtype)
+    ts = check_times(sde.process, ts, x)
     if not (sde.process.s(ts.double()) > 0).all():
         raise ValueError("the score is undefined where s(t) = 0 (VP and sub-VP at t = 0): end the grid at a small "
                          "t such as 1e-3 and let denoise=True make the final jump to the clean estimate")

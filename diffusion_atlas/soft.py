@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite
-from .space import Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered
+from .space import Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser
 
 # %% auto #0
 __all__ = ['check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight', 'soft_score',
@@ -130,29 +130,16 @@ def soft_score(denoiser, # D(xt, t) -> x0_hat
     return (mean - xt) / s**2
 
 # %% ../nbs/20_soft_diffusion.ipynb #9eb3029a
-def _check_ts(process:Process, ts, x:Tensor) -> Tensor:
-    ts = torch.as_tensor(ts)
-    if ts.ndim != 1 or len(ts) < 2 or not (ts[1:] < ts[:-1]).all():
-        raise ValueError("ts must be a strictly decreasing 1-D grid of at least two times, from 1 (prior) towards 0 (data)")
-    if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
-    return process.check_t(ts, len(ts), x.device, x.dtype)
-
-def _x0_hat(denoiser, x:Tensor, t:Tensor, **cond) -> Tensor:
-    out = denoiser(x, t, **cond)
-    if out.shape != x.shape:
-        raise ValueError(f"the denoiser returned shape {tuple(out.shape)} for input {tuple(x.shape)}: it must return x0_hat shaped like its input")
-    return out
-
 def sample_naive(denoiser, # D(xt, t) -> x0_hat
                  process:Process, # any process of the frame, s(t) > 0
                  x:Tensor, # (B, ...) start at time ts[0], e.g. process.prior_sample(shape)
                  ts:Tensor, # (N + 1,) strictly decreasing times
                  *, generator:torch.Generator|None=None, callback=None, **cond) -> Tensor: # (B, ...) at ts[-1]
     "Naive sampler: x_{t-dt} = C_{t-dt} x0_hat + s_{t-dt} z (Daras+22 sec. 3.3)"
-    ts = _check_ts(process, ts, x)
+    ts = check_times(process, ts, x)
     for i in range(len(ts) - 1):
         t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
-        x0_hat = _x0_hat(denoiser, x, t, **cond)
+        x0_hat = eval_denoiser(denoiser, x, t, **cond)
         mean, s = process.marginal(x0_hat, r)
         x = mean + s * randn_like(x, generator)
         if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
@@ -161,10 +148,10 @@ def sample_naive(denoiser, # D(xt, t) -> x0_hat
 def sample_momentum(denoiser, process:Process, x:Tensor, ts:Tensor,
                     *, generator:torch.Generator|None=None, callback=None, **cond) -> Tensor:
     "Momentum Sampler: x + (C_{t-dt} - C_t) x0_hat - (Delta / s_t^2)(x - C_t x0_hat) + sqrt(Delta) z (Daras+22 sec. 3.3)"
-    ts = _check_ts(process, ts, x)
+    ts = check_times(process, ts, x)
     for i in range(len(ts) - 1):
         t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
-        x0_hat = _x0_hat(denoiser, x, t, **cond)
+        x0_hat = eval_denoiser(denoiser, x, t, **cond)
         yt, st = process.marginal(x0_hat, t)                  # C_t x0_hat, s_t
         yr, sr = process.marginal(x0_hat, r)                  # C_{t-dt} x0_hat, s_{t-dt}
         delta = (st**2 - sr**2).clamp_min(0)

@@ -14,7 +14,8 @@ __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProces
            'VPCosine', 'VE', 'EDMProcess', 'Param', 'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond',
            'Denoiser', 'as_sigma_model', 'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'UnitWeight', 'SNRWeight',
            'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'CountNFE', 'eval_model',
-           'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'sample_posterior', 'FrameDenoiser']
+           'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times', 'eval_denoiser',
+           'sample_posterior', 'FrameDenoiser']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
 class IdentityBasis:
@@ -519,19 +520,32 @@ def sample_ancestral(model, x:Tensor, sigmas:Tensor, *, eta:float=1., # 1: poste
         if callback: callback(dict(i=i, x=x, sigma=s, sigma_next=s_next, x0_hat=x0_hat))
     return x
 
+def check_times(process:Process, ts, # (N + 1,) sampling times, strictly decreasing
+                x:Tensor|None=None, # the batch to be sampled: its device and dtype are used
+                hint:str='') -> Tensor: # appended to the error message
+    "A time grid checked for samplers in the process's own variables: 1-D, >= 2 times, strictly decreasing, in the domain"
+    if x is not None and x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
+    ts = torch.as_tensor(ts)
+    if ts.ndim != 1 or len(ts) < 2 or not (ts[1:] < ts[:-1]).all():
+        raise ValueError("ts must be a strictly decreasing 1-D grid of at least two times, from 1 (prior) towards 0 (data)" + hint)
+    return process.check_t(ts, len(ts), x.device if x is not None else ts.device, x.dtype if x is not None else ts.dtype)
+
+def eval_denoiser(denoiser, x:Tensor, t:Tensor, **cond) -> Tensor:
+    "D(x, t) in the process's own variables, checked to return an estimate of x0 shaped like x"
+    out = denoiser(x, t, **cond)
+    if out.shape != x.shape:
+        raise ValueError(f"the denoiser returned shape {tuple(out.shape)} for input {tuple(x.shape)}: it must return x0_hat shaped like its input")
+    return out
+
 def sample_posterior(denoiser, # D(xt, t) in the process's own variables
                      process:Process, x:Tensor, # (B, ...) start at time ts[0]
                      ts:Tensor, # (N + 1,) decreasing times, e.g. linspace(1, 0, N + 1)
                      *, generator:torch.Generator|None=None, callback=None, **cond) -> Tensor:
     "Ancestral sampling with the process's posterior q(x_r | x_t, x0 = D(x_t, t)), eq. (2)"
-    ts = torch.as_tensor(ts)
-    if ts.ndim != 1 or len(ts) < 2 or not (ts[1:] < ts[:-1]).all():
-        raise ValueError("ts must be a strictly decreasing 1-D grid of at least two times, from 1 (prior) towards 0 (data)")
-    ts = process.check_t(ts, len(ts), x.device, x.dtype)
+    ts = check_times(process, ts, x)
     for i in range(len(ts) - 1):
         t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
-        x0_hat = denoiser(x, t, **cond)
-        if x0_hat.shape != x.shape: raise ValueError(f"the denoiser returned shape {tuple(x0_hat.shape)} for input {tuple(x.shape)}")
+        x0_hat = eval_denoiser(denoiser, x, t, **cond)
         mean, std = process.posterior(x, x0_hat, t, r)
         x = mean + process.basis.inv(std * process.basis.fwd(randn_like(x, generator))) if (std > 0).any() else mean
         if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
