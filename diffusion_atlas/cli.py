@@ -4,14 +4,14 @@
 
 # %% ../nbs/06_cli.ipynb #385fc78d
 from __future__ import annotations
-import sys, os, json, time, argparse, math
-from dataclasses import dataclass, asdict
+import sys, json, time, argparse, math
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 from .core import default_device, make_generator, randn, save_image_grid
 from .space import (Denoiser, Objective, GaussianProcess, as_sigma_model, EDMProcess, VPLinear, VPCosine, VE, EDMPrecond,
                                    EpsParam, VParam, LogNormalSigma, UniformTime, EDMWeight, SNRWeight, VWeight,
-                                   karras_grid, process_grid, sample_euler, sample_heun, sample_ancestral, CountNFE)
+                                   karras_grid, sample_euler, sample_heun, sample_ancestral, CountNFE)
 from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
 from .ddpm import DiscreteVP, linear_betas, DiscreteUniformTime, sample_ddpm
 from .ddim import sample_ddim, ddim_timesteps
