@@ -8,7 +8,8 @@ import math
 import torch
 from torch import Tensor
 from .core import bcast
-from .space import Process, DCTBasis, VPCosine
+from .space import Process, DCTBasis, VPCosine, EpsParam, Objective, UniformTime, SNRWeight
+from .recipes import Recipe, Option, register_recipe
 
 # %% auto #0
 __all__ = ['BlurProcess', 'blur_posterior']
@@ -77,3 +78,15 @@ def blur_posterior(process:BlurProcess, zt:Tensor, # (B, C, H, W) the current im
     var = 1 / (1 / sigma_s**2 + alpha_ts**2 / sigma2_ts)           # sigma_{t->s}^2
     mean = var * alpha_ts / sigma2_ts * u_t + var / (alpha_ts * sigma_s**2) * (u_t - sigma_t * u_eps)
     return U.inv(mean), var.sqrt()
+
+# %% ../nbs/19_blurring.ipynb #a1ca9d3a
+@register_recipe('blur', '19', 'blurring diffusion: DCT blur + cosine noise, eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23)',
+                 options=dict(blur_max=Option(float, "largest blur std in pixels (default 20 * H / 32, the paper's 20 at 32x32; 0 is VP cosine)", low=0.)),
+                 needs_shape=True)
+def _blur_recipe(sigma_data, image_shape, data, blur_max=None):
+    h, w = image_shape[-2:]
+    smax = 20. * h / 32 if blur_max is None else blur_max    # the paper's 20 at 32x32: the same relative blur at other sizes
+    return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), EpsParam(), Objective(UniformTime(0., 1.), SNRWeight()),
+                  1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
+                  'eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
+                  samplers=('posterior',))

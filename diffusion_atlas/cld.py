@@ -9,6 +9,7 @@ import torch
 from torch import nn, Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import Process, UniformTime, check_positive, check_times
+from .recipes import Recipe, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['CLDProcess', 'CLDScoreParam', 'CLDScoreModel', 'CLDObjective', 'CLDMixtureScore', 'cld_time_grid', 'sample_cld_em',
@@ -340,3 +341,21 @@ def sample_sscs(model, # score model(u, t) -> score of v, (B, C, ...)
         u = _linear_flow(p, p.join(x, v), p.int_beta(t_mid) - p.int_beta(t_next), generator)   # half step, exact
         if callback: callback(dict(i=i, u=u, t=t, t_next=t_next, score=s))
     return _finish(model, p, u, ts[-1], denoise, return_state, **cond)
+
+# %% ../nbs/17_cld.ipynb #72778336
+@register_recipe('cld', '17', 'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22)')
+def _cld_recipe(sigma_data, image_shape, data):
+    return Recipe('cld', CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True),
+                  CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), 1000., 'sscs', 100,
+                  'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22; chapter 17)',
+                  build=CLDScoreModel, in_mult=2, samplers=('sscs', 'cld-em'))
+
+@register_sampler('sscs', '17', 'symmetric splitting CLD sampler on a quadratic time grid, plus a final denoising evaluation')
+def _draw_sscs(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_sscs(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
+
+@register_sampler('cld-em', '17', "Euler-Maruyama on CLD's reverse SDE, on the same grid")
+def _draw_cld_em(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_cld_em(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)

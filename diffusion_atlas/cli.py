@@ -5,141 +5,34 @@
 # %% ../nbs/06_cli.ipynb #385fc78d
 from __future__ import annotations
 import sys, json, time, argparse, math
-from dataclasses import dataclass
 from pathlib import Path
 import torch
-from .core import default_device, make_generator, randn, save_image_grid
-from .space import (Denoiser, Objective, GaussianProcess, as_sigma_model, EDMProcess, VPLinear, VPCosine, VE, EDMPrecond,
-                                   EpsParam, VParam, LogNormalSigma, UniformTime, EDMWeight, SNRWeight, VWeight,
-                                   karras_grid, sample_euler, sample_heun, sample_ancestral, CountNFE)
+from .core import default_device, save_image_grid
 from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
-from .ddpm import DiscreteVP, linear_betas, DiscreteUniformTime, sample_ddpm
-from .ddim import sample_ddim, ddim_timesteps
-from .ncsn import GeometricSigmas, sample_annealed_langevin
-from .score_sde import SubVP, sample_pc, sample_reverse_sde, sample_ode
-from .sohl_dickstein import SD15Reverse, SD15Objective, sd15_betas, sample_sd15
-from .vdm import LearnedVP, GammaEpsParam, VDMObjective, FourierFeatures
-from .edm import edm_table1, edm_grid, sample_edm, AugmentedObjective, EDMAugment
-from .cld import CLDProcess, CLDScoreParam, CLDScoreModel, CLDObjective, sample_sscs, sample_cld_em, cld_time_grid
-from .blurring import BlurProcess
-from .heat import HeatProcess, IHDMModel, IHDMObjective, sample_ihdm
-from .soft import BlurNoise, ResidualParam, SoftWeight, DiagonalGaussian, sample_naive, sample_momentum, w2_schedule
-from .space import DCTBasis, sample_posterior
+from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, sampler_names, recipe_entry,
+                                     sampler_entry, load_chapters, draw, generate, register_sampler)
 
 # %% auto #0
-__all__ = ['GAUSSIAN_SAMPLERS', 'RECIPES', 'DATASETS', 'SAMPLERS', 'DEFAULTS', 'Recipe', 'make_recipe', 'recipe_options',
-           'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'register_sampler', 'draw',
-           'generate', 'run_train', 'build_parser', 'run_sample', 'main']
+__all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data', 'net_config',
+           'build_net', 'recipe_of', 'load_denoiser', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
-GAUSSIAN_SAMPLERS = ('heun', 'euler', 'edm-stochastic', 'ancestral', 'ddim', 'reverse-sde', 'pc', 'ode')
+RECIPES, SAMPLERS = Names('recipe'), Names('sampler')   # every registered name, loaded on first use
 
-@dataclass
-class Recipe:
-    "A point of the design space, its default sampler and the samplers its model can use"
-    name:str
-    process:object          # a Process (a GaussianProcess for the Gaussian samplers)
-    param:object            # a Param
-    objective:Objective
-    noise_scale:float       # network input scaling of c_noise (1000 for time, 1 for EDM's ln(sigma)/4)
-    sampler:str = 'heun'
-    sample_steps:int = 18
-    about:str = ''
-    sampler_kw:dict = None  # extra arguments of the default sampler (e.g. Langevin's step_lr)
-    build:object = None     # callable(net, process, param) -> model; default `Denoiser`
-    out_mult:int = 1        # network output channels per data channel (2: mean and variance)
-    samplers:tuple = GAUSSIAN_SAMPLERS   # the samplers that can draw from this recipe's model
-    in_mult:int = 1         # network input channels per data channel (2: CLD's position and velocity)
+def recipe_table() -> str:
+    "The registered recipes: name, chapter, default sampler and steps, samplers its model can use, and what it is"
+    rows = []
+    for n in recipe_names():
+        e = recipe_entry(n); r = make_recipe(n, image_shape=(1, 8, 8))
+        own = [s for s in r.sampler_names() if sampler_entry(s).family is None]
+        rows.append(f"{n:12} {e.chapter:>3}  {r.sampler + ' ' + str(r.sample_steps):22} "
+                    f"{' + '.join([', '.join(own)] * bool(own) + ['gaussian'] * (len(own) < len(r.sampler_names()))):36} {e.about}")
+    return f"{'recipe':12} {'ch':>3}  {'default sampler':22} {'samplers':36} about\n" + '\n'.join(rows)
 
-    def make_model(self, net):
-        "The trainable model around a raw network"
-        return (self.build or Denoiser)(net, self.process, self.param)
-
-def make_recipe(name:str, sigma_data:float=0.5,
-                image_shape:tuple|None=None, # (C, H, W) of the data: frequency-space processes are built for one size
-                **options) -> Recipe: # plain-valued options from `recipe_options` (stored in checkpoints)
-    "The named recipe (see `RECIPES`); 'edm' is the default"
-    if name in ('ihdm', 'blur', 'soft') and image_shape is None:
-        raise ValueError(f"recipe {name!r} corrupts images in a DCT basis built for one image size: pass image_shape=(C, H, W)")
-    if name == 'edm':
-        return Recipe('edm', EDMProcess(), EDMPrecond(sigma_data), Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)),
-                      1., 'heun', 18, 'EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22)')
-    if name == 'vp':
-        return Recipe('vp', VPLinear(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
-                      1000., 'ancestral', 256, 'DDPM / VP-SDE: linear beta, eps-prediction, L_simple (Ho+20, Song+21)')
-    if name == 'vp-cosine-v':
-        return Recipe('vp-cosine-v', VPCosine(), VParam(), Objective(UniformTime(1e-5, 1.), VWeight()),
-                      1000., 'heun', 18, 'cosine schedule, v-prediction and v-loss (Nichol & Dhariwal 21, Salimans & Ho 22)')
-    if name == 've':
-        return Recipe('ve', VE(0.01, 50.), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
-                      1000., 'heun', 18, 'VE-SDE / NCSN: geometric sigma, noise prediction, 1/sigma^2 weight (Song+19, Song+21)')
-    if name == 'ddpm':
-        return Recipe('ddpm', DiscreteVP(linear_betas(1000)), EpsParam(), Objective(DiscreteUniformTime(1000), SNRWeight()),
-                      1000., 'ddpm', 1000, 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20; chapter 12)',
-                      samplers=('ddpm',) + GAUSSIAN_SAMPLERS)
-    if name == 'ncsn':   # Song & Ermon's levels sigma 1 -> 0.01 on [0, 1] data, doubled for data in [-1, 1] (chapter 11)
-        return Recipe('ncsn', VE(0.02, 2.), EpsParam(), Objective(GeometricSigmas(2., 0.02, 10), SNRWeight()),
-                      1000., 'annealed-langevin', 100, 'NCSN: 10 geometric levels, DSM, annealed Langevin (Song & Ermon 19; chapter 11)',
-                      dict(step_lr=8e-5), samplers=('annealed-langevin',) + GAUSSIAN_SAMPLERS)
-    if name == 'subvp':
-        return Recipe('subvp', SubVP(), EpsParam(), Objective(UniformTime(1e-5, 1.), SNRWeight()),
-                      1000., 'pc', 500, 'sub-VP SDE, predictor-corrector sampling (Song+21; chapter 13)')
-    if name == 'sd15':
-        return Recipe('sd15', DiscreteVP(sd15_betas(1000)), None, SD15Objective(), 1000., 'sd15', 1000,
-                      'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound (chapter 10)',
-                      build=lambda net, process, param: SD15Reverse(net, process), out_mult=2, samplers=('sd15',))
-    if name == 'vdm':
-        return Recipe('vdm', LearnedVP(-13.3, 5.), GammaEpsParam(-13.3, 5.), VDMObjective(), 1000., 'ancestral', 256,
-                      'VDM: learned monotone schedule, eps-prediction conditioned on gamma with Fourier features of the input, '
-                      'continuous-time VLB in bits/dim (Kingma+21; chapter 15)',
-                      build=lambda net, process, param: Denoiser(FourierFeatures(net, 7, 8), process, param), in_mult=5)
-    if name == 'iddpm':
-        c = edm_table1('iddpm', sigma_data)
-        return Recipe('iddpm', c.process, c.param, c.objective, c.noise_scale, 'heun', 18,
-                      'iDDPM as Karras+22 Table 1: 1000 cosine levels, -eps prediction, c_noise = M-1-j, 1/sigma^2 weight (chapter 16)')
-    if name == 'cld':
-        return Recipe('cld', CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True),
-                      CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), 1000., 'sscs', 100,
-                      'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22; chapter 17)',
-                      build=CLDScoreModel, in_mult=2, samplers=('sscs', 'cld-em'))
-    if name == 'ihdm':      # the paper's CIFAR-10 blur (24 px at 32x32, K = 200) scaled to the image size
-        h, w = image_shape[-2:]
-        K = 200 if h >= 32 else 25   # chapter 18: on 8x8 digits fewer levels compound less error (FD 89 at K = 25 vs 116-165 at 100)
-        return Recipe('ihdm', HeatProcess(h, w, K=K, blur_sigma_min=0.5, blur_sigma_max=24. * h / 32, sigma=0.02), None,
-                      IHDMObjective(), 1000., 'ihdm', K, f'inverse heat dissipation, K = {K} levels: predict the less-blurred '
-                      'image, u_(k-1) = mu + delta eps (Rissanen+23; chapter 18)', dict(delta=0.025),
-                      build=IHDMModel, samplers=('ihdm',))
-    if name == 'blur':
-        h, w = image_shape[-2:]
-        smax = options.get('blur_max')
-        smax = 20. * h / 32 if smax is None else smax    # the paper's 20 at 32x32: the same relative blur at other sizes
-        return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), EpsParam(), Objective(UniformTime(0., 1.), SNRWeight()),
-                      1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
-                      'eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
-                      samplers=('posterior',))
-    if name == 'soft':
-        h, w = image_shape[-2:]
-        fit = options.get('prior')
-        prior = (DiagonalGaussian(torch.tensor(fit['mean'], dtype=torch.float64), torch.tensor(fit['var'], dtype=torch.float64),
-                                  DCTBasis(h, w)) if fit is not None else None)
-        return Recipe('soft', BlurNoise(h, w, s_min=0.01, s_max=0.5, prior=prior), ResidualParam(),
-                      Objective(UniformTime(0., 1.), SoftWeight()), 1000., 'soft-momentum', 25,
-                      'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler on a '
-                      'Wasserstein schedule (Daras+22; chapter 20)', samplers=('soft-momentum', 'soft-naive'))
-    raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
-
-RECIPES = ('edm', 'vp', 'vp-cosine-v', 've', 'ddpm', 'ncsn', 'subvp', 'sd15', 'vdm', 'iddpm', 'cld', 'ihdm', 'blur', 'soft')
-
-def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8 training images
-                   blur_max:float|None=None) -> dict:
-    "The plain-valued options a recipe needs for a data set (stored in checkpoints so `sample` rebuilds the same model)"
-    if blur_max is not None and name != 'blur': raise ValueError(f"--blur-max applies to --recipe blur, not {name}")
-    if name == 'blur': return dict(blur_max=blur_max)
-    if name == 'soft' and images is not None:    # the prior: a Gaussian fit of the data in the DCT basis (chapter 20)
-        from diffusion_atlas.data import to_float
-        fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
-        return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
-    return {}
+def sampler_table() -> str:
+    "The registered samplers: name, chapter, family and what `--steps` means for it"
+    rows = [f"{n:18} {sampler_entry(n).chapter:>3}  {sampler_entry(n).family or '':9} {sampler_entry(n).about}" for n in sampler_names()]
+    return f"{'sampler':18} {'ch':>3}  {'family':9} about\n" + '\n'.join(rows)
 
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
@@ -171,9 +64,9 @@ def build_net(cfg:dict) -> torch.nn.Module:
 def recipe_of(meta:dict) -> Recipe:
     "The recipe a checkpoint's description names, with its data-dependent options"
     return make_recipe(meta['recipe'], meta.get('sigma_data', 0.5), tuple(meta.get('image_shape') or ()) or None,
-                       **meta.get('recipe_options', {}))
+                       meta.get('data'), **meta.get('recipe_options', {}))
 
-def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser, dict]:
+def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[torch.nn.Module, dict]:
     "Rebuild the denoiser saved in a run directory (or checkpoint file), with its EMA weights by default"
     run = Path(run)
     path = run if run.suffix == '.pt' else run / CKPT_NAME
@@ -187,145 +80,6 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[Denoiser,
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
 
-def _sigma_grid(process, steps, device):
-    "EDM's rho grid on the process's own noise range (chapter 16: the best discretisation for every Gaussian process)"
-    if isinstance(process, EDMProcess): return karras_grid(steps, process.smin, process.smax, process.rho, device=device, dtype=torch.float32)
-    return edm_grid(process, steps, device=device, dtype=torch.float32)
-
-def _time_grid(process, steps):
-    "steps + 1 decreasing times from t_max to 0; for a discrete process, DDIM's exact respacing of its T steps"
-    if isinstance(process, DiscreteVP): return ddim_timesteps(process.T, min(steps, process.T)).double() / process.T
-    return torch.linspace(process.t_max, process.t_min, steps + 1, dtype=torch.float64)
-
-_DRAW = {}   # sampler name -> function(D, recipe, shape, steps, generator, device) -> one batch
-
-def register_sampler(name:str):
-    "Decorator: make a draw function available to `draw`, `generate` and the command line as `--sampler name`"
-    def deco(fn): _DRAW[name] = fn; return fn
-    return deco
-
-def _gaussian(D, name):
-    if not isinstance(D.process, GaussianProcess):
-        raise ValueError(f"--sampler {name} needs a Gaussian process with one noise level per time, not {D.process!r}")
-    return D.process
-
-def _sigma_sampler(fn):
-    "Draw with a design-space sampler on the recipe's sigma grid (chapter 02)"
-    def draw_fn(D, recipe, shape, steps, generator, device):
-        p = _gaussian(D, fn.__name__); sig = _sigma_grid(p, steps, device)
-        return fn(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator)
-    return draw_fn
-
-for _name, _fn in (('heun', sample_heun), ('euler', sample_euler), ('ancestral', sample_ancestral)):
-    register_sampler(_name)(_sigma_sampler(_fn))
-
-@register_sampler('edm-stochastic')   # chapter 16: Alg. 2, churn then Heun, with EDM's ImageNet-64 settings
-def _draw_edm_stochastic(D, recipe, shape, steps, generator, device):
-    p = _gaussian(D, 'edm-stochastic'); sig = _sigma_grid(p, steps, device)
-    return sample_edm(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator,
-                      s_churn=40., s_tmin=0.05, s_tmax=50., s_noise=1.003)
-
-@register_sampler('ddim')          # chapter 14: eta = 0, exact respacing of discrete chains
-def _draw_ddim(D, recipe, shape, steps, generator, device):
-    p = _gaussian(D, 'ddim')
-    return sample_ddim(D, p, p.prior_sample(shape, generator, device=device), _time_grid(p, steps).to(device), eta=0., generator=generator)
-
-@register_sampler('ddpm')          # chapter 12: ancestral steps over the discrete chain
-def _draw_ddpm(D, recipe, shape, steps, generator, device):
-    p = D.process
-    return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), generator=generator, steps=steps)
-
-def _sde_grid(steps): return torch.linspace(1., 1e-3, steps + 1, dtype=torch.float64)
-
-@register_sampler('reverse-sde')   # chapter 13: Euler-Maruyama on the reverse SDE
-def _draw_reverse_sde(D, recipe, shape, steps, generator, device):
-    p = _gaussian(D, 'reverse-sde')
-    return sample_reverse_sde(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
-
-@register_sampler('pc')            # chapter 13: predictor-corrector
-def _draw_pc(D, recipe, shape, steps, generator, device):
-    p = _gaussian(D, 'pc')
-    return sample_pc(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
-
-@register_sampler('ode')           # chapter 13: adaptive probability-flow ODE
-def _draw_ode(D, recipe, shape, steps, generator, device):
-    p = _gaussian(D, 'ode')
-    return sample_ode(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device))
-
-@register_sampler('annealed-langevin')   # chapter 11: Langevin steps per trained noise level
-def _draw_langevin(D, recipe, shape, steps, generator, device):
-    x = 2 * torch.rand(shape, generator=generator).to(device) - 1
-    return sample_annealed_langevin(as_sigma_model(D, D.process), x, recipe.objective.times.sigmas(device, torch.float32),
-                                    n_steps_each=steps, generator=generator, **dict(recipe.sampler_kw or {}))
-
-@register_sampler('sd15')          # chapter 10: the learned kernels, all T steps
-def _draw_sd15(D, recipe, shape, steps, generator, device):
-    p = D.process
-    return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)
-
-@register_sampler('sscs')          # chapter 17: symmetric splitting on the (x, v) state
-def _draw_sscs(D, recipe, shape, steps, generator, device):
-    p = D.process
-    return sample_sscs(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
-
-@register_sampler('cld-em')        # chapter 17: Euler-Maruyama on CLD's reverse SDE
-def _draw_cld_em(D, recipe, shape, steps, generator, device):
-    p = D.process
-    return sample_cld_em(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
-
-@register_sampler('ihdm')          # chapter 18: K steps u_(k-1) = mu(u_k) + delta eps from the fitted prior
-def _draw_ihdm(D, recipe, shape, steps, generator, device):
-    p, model = D.process, getattr(D, 'model', D)      # D may be a CountNFE around the model
-    if steps != p.K: raise ValueError(f"the IHDM sampler takes the model's K = {p.K} steps, not {steps}: use --steps {p.K}")
-    return sample_ihdm(D, p, model.prior.sample(shape, generator, device=device), generator=generator, **dict(recipe.sampler_kw or {}))
-
-@register_sampler('posterior')     # chapters 02 and 19: ancestral steps with the process's own posterior, uniform in t
-def _draw_posterior(D, recipe, shape, steps, generator, device):
-    p = D.process
-    ts = torch.linspace(p.t_max, p.t_min, steps + 1, dtype=torch.float64, device=device)
-    return sample_posterior(D, p, p.prior_sample(shape, generator, device=device), ts, generator=generator)
-
-def _soft_grid(p, steps, device):
-    "Chapter 20: equal Wasserstein-2 steps under the prior's Gaussian fit, else uniform in t"
-    prior = getattr(p, 'prior', None)
-    ts = w2_schedule(prior, p, steps).flip(0) if prior is not None else torch.linspace(1., 0., steps + 1, dtype=torch.float64)
-    return ts.to(device=device, dtype=torch.float32)
-
-@register_sampler('soft-momentum')  # chapter 20: the momentum sampler
-def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
-    p = D.process
-    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), _soft_grid(p, steps, device), generator=generator)
-
-@register_sampler('soft-naive')     # chapter 20: the naive sampler, for comparison
-def _draw_soft_naive(D, recipe, shape, steps, generator, device):
-    p = D.process
-    return sample_naive(D, p, p.prior_sample(shape, generator, device=device), _soft_grid(p, steps, device), generator=generator)
-
-SAMPLERS = tuple(_DRAW)
-
-def draw(sampler:str, D:Denoiser, recipe:Recipe, shape:tuple, steps:int, generator, device) -> torch.Tensor:
-    "One batch from any of the atlas's samplers; `D` counts as the network (wrap it in CountNFE to count)"
-    if sampler not in _DRAW: raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(_DRAW)}")
-    if sampler not in recipe.samplers:
-        raise ValueError(f"recipe {recipe.name!r} cannot sample with --sampler {sampler}: its model samples with "
-                         f"{', '.join(recipe.samplers)}")
-    return _DRAW[sampler](D, recipe, shape, steps, generator, device)
-
-@torch.no_grad()
-def generate(D:Denoiser, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0,
-             batch_size:int=500, device=None, recipe:Recipe|None=None) -> tuple[torch.Tensor, int]:
-    "n samples in [-1, 1] from a denoiser with any sampler; returns (images, network evaluations per batch)"
-    if sampler not in SAMPLERS: raise ValueError(f"unknown sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
-    device = device or next(D.parameters()).device
-    recipe = recipe or Recipe('custom', D.process, getattr(D, 'param', None), Objective(), 1.)   # a Gaussian model
-    g, out, nfe = make_generator(seed), [], 0
-    for i in range(0, n, batch_size):
-        b = min(batch_size, n - i)
-        m = CountNFE(D)
-        m.process = D.process
-        out.append(draw(sampler, m, recipe, (b, *shape), steps, g, device).clamp(-1, 1).cpu()); nfe = m.nfe
-    return torch.cat(out), nfe
-
 # %% ../nbs/06_cli.ipynb #362746fe
 DEFAULTS = {
     'digits':  dict(steps=1500, batch_size=128, lr=2e-3, warmup=100, ema_halflife_kimg=50., hflip=False,
@@ -338,7 +92,9 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
               batch_size:int|None=None, lr:float|None=None, seed:int=0, sampler:str|None=None,
               sample_steps:int|None=None, n_eval:int|None=None, cifar10_source:str|None=None, download:bool=False,
               device:str|None=None, amp:bool=True, compile:bool=False, progress:bool=True,
-              net_overrides:dict|None=None, blur_max:float|None=None) -> dict:
+              net_overrides:dict|None=None,
+              options:dict|None=None, # the recipe's options by name, e.g. dict(blur_max=5.) for blurring diffusion
+             ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     d = DEFAULTS[data]
     out = Path(out or f'runs/{data}-{recipe}')
@@ -349,10 +105,8 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     if old is not None and (old.get('recipe') != recipe or old.get('data') != data):   # resuming: the model must be the saved one
         raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
                          "choose another --out, or delete the run directory to start over")
-    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, images, blur_max)
-    r = make_recipe(recipe, 0.5, shape, **opts)
-    if data == 'cifar10' and recipe == 'edm':   # EDM's CIFAR-10 setting: non-leaky augmentation, p = 0.12 (chapter 16)
-        r.objective = AugmentedObjective(r.objective, EDMAugment(0.12))
+    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, images, **(options or {}))
+    r = make_recipe(recipe, 0.5, shape, data, **opts)
     device = default_device(device)
     torch.manual_seed(seed)
     net_kw = dict(net_overrides or {})
@@ -364,11 +118,12 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     D = r.make_model(build_net(meta['net']))
     cfg = TrainConfig(steps=steps or d['steps'], batch_size=batch_size or d['batch_size'], lr=lr or d['lr'],
                       warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], seed=seed,
-                      hflip=d['hflip'] and not isinstance(r.objective, AugmentedObjective),   # flips are then labelled augmentations
+                      hflip=d['hflip'] and not r.augments,   # an augmenting objective flips (and labels) its own data
                       amp=amp, compile=compile, log_every=max(1, min(50, (steps or d['steps']) // 10)),
                       ckpt_every=d['ckpt_every'], sample_every=d['sample_every'])
     sampler, sample_steps = sampler or r.sampler, sample_steps or r.sample_steps
-    if sampler not in r.samplers: raise ValueError(f"recipe {recipe!r} samples with {', '.join(r.samplers)}, not --sampler {sampler}")
+    if sampler not in r.sampler_names():
+        raise ValueError(f"recipe {recipe!r} samples with {', '.join(r.sampler_names())}, not --sampler {sampler}")
     sample_fn = lambda ema, step: generate(ema, 64, shape, sampler, sample_steps, seed=seed, device=device, recipe=r)[0]
     if progress: print(f"diffusion-atlas: {recipe} on {data} ({len(images):,} images {shape}), {cfg.steps:,} steps of "
                        f"{cfg.batch_size}, on {device}; run directory {out}")
@@ -413,38 +168,52 @@ _positive_int = _number(int, 1, what='a whole number')
 _nonneg_int = _number(int, 0, what='a whole number')
 _positive_float = _number(float, 0, inclusive=False)
 
-def build_parser() -> argparse.ArgumentParser:
+def recipe_flags() -> dict:
+    "Every registered recipe option: name -> (Option, names of the recipes that take it)"
+    flags = {}
+    for n in recipe_names():
+        for k, o in recipe_entry(n).options.items(): flags.setdefault(k, (o, []))[1].append(n)
+    return flags
+
+def build_parser(load:bool=True, # False: import no chapter (the top-level --help), so recipe options are not offered
+                ) -> argparse.ArgumentParser:
     "The `diffusion-atlas` argument parser"
     p = argparse.ArgumentParser(prog='diffusion-atlas', description='Train and sample diffusion models from the atlas.')
-    sub = p.add_subparsers(dest='command', required=True, metavar='{train,sample}')
+    sub = p.add_subparsers(dest='command', required=True, metavar='{train,sample,recipes,samplers}')
     t = sub.add_parser('train', help='train (or resume) a model, then sample and evaluate it',
                        description='Train a recipe on a data set; rerun the same command to resume from the last checkpoint.')
     t.add_argument('--data', choices=DATASETS, default='digits', help='training data (default: digits, offline)')
-    t.add_argument('--recipe', choices=RECIPES, default='edm', help='point of the design space (default: edm)')
+    t.add_argument('--recipe', choices=RECIPES, metavar='RECIPE', default='edm',
+                   help='point of the design space (default: edm; `diffusion-atlas recipes` lists them)')
     t.add_argument('--out', default=None, help='run directory (default: runs/<data>-<recipe>)')
     t.add_argument('--steps', type=_positive_int, default=None, help='optimiser steps (default: 1500 digits, 390000 cifar10)')
     t.add_argument('--batch-size', type=_positive_int, default=None, help='global batch size')
     t.add_argument('--lr', type=_positive_float, default=None, help='peak learning rate')
     t.add_argument('--seed', type=_nonneg_int, default=0)
-    t.add_argument('--sampler', choices=SAMPLERS, default=None, help="default: the recipe's")
+    t.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None,
+                   help="default: the recipe's (`diffusion-atlas samplers` lists them)")
     t.add_argument('--sample-steps', type=_positive_int, default=None, help="sampler steps, or Langevin steps per level (default: the recipe's)")
     t.add_argument('--n-eval', type=_nonneg_int, default=None, help='samples drawn for the metrics (default: 1000 digits)')
     t.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (else $DIFFUSION_ATLAS_CIFAR10 or torchvision)')
     t.add_argument('--download', action='store_true', help='download CIFAR-10 from the official source (needs internet)')
-    t.add_argument('--blur-max', type=_number(float, 0), default=None,
-                   help='--recipe blur: largest blur std in pixels (default 20 * H / 32, the paper\'s 20 at 32x32; 0 is VP cosine)')
     t.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     t.add_argument('--no-amp', action='store_true', help='disable bf16 autocast on CUDA')
     t.add_argument('--compile', action='store_true', help='torch.compile the network (CUDA)')
+    if load:   # each recipe's own options, as flags (blur_max -> --blur-max)
+        for k, (o, owners) in recipe_flags().items():
+            t.add_argument('--' + k.replace('_', '-'), dest='opt_' + k, default=None, metavar=k.upper(),
+                           type=o.type if o.low is None else _number(o.type, o.low), help=f"--recipe {', '.join(owners)}: {o.help}")
     s = sub.add_parser('sample', help='draw samples from a trained run', description='Draw samples from a run directory or checkpoint.')
     s.add_argument('run', help='run directory (or its checkpoint.pt)')
-    s.add_argument('--sampler', choices=SAMPLERS, default=None, help="default: the recipe's")
+    s.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None, help="default: the recipe's")
     s.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
     s.add_argument('--n', type=_positive_int, default=64, help='number of samples')
     s.add_argument('--seed', type=_nonneg_int, default=0)
     s.add_argument('--out', default=None, help='PNG grid to write (default: <run>/samples_<sampler>_<steps>.png)')
     s.add_argument('--save-tensor', default=None, help='also save the samples as a uint8 tensor (.pt)')
     s.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
+    sub.add_parser('recipes', help='list the recipes: chapter, default sampler, the samplers their models can use')
+    sub.add_parser('samplers', help='list the samplers: chapter, family, what each does')
     return p
 
 def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tensor=None, device=None) -> dict:
@@ -463,13 +232,17 @@ def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tenso
 
 def main(argv:list|None=None) -> int:
     "Entry point of the `diffusion-atlas` console script"
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(load=bool(argv) and argv[0] not in ('-h', '--help')).parse_args(argv)
+    if args.command in ('recipes', 'samplers'):
+        print(recipe_table() if args.command == 'recipes' else sampler_table()); return 0
     device = None if args.device == 'auto' else args.device
     try:
         if args.command == 'train':
+            options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_') and v is not None}
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
-                      amp=not args.no_amp, compile=args.compile, blur_max=args.blur_max)
+                      amp=not args.no_amp, compile=args.compile, options=options)
         else:
             print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out,
                                         args.save_tensor, device), indent=2))

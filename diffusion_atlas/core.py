@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #fc1451d4
 from __future__ import annotations
-import os, random, math, tempfile
+import os, random, math, tempfile, inspect
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['seed_everything', 'make_generator', 'randn', 'randn_like', 'default_device', 'bcast', 'as_batch_times',
            'check_finite', 'atomic_save', 'safe_load', 'sliced_wasserstein', 'to_uint8', 'image_grid', 'show_images',
-           'save_image_grid']
+           'save_image_grid', 'show_source']
 
 # %% ../nbs/00_core.ipynb #c335944b
 def seed_everything(seed:int=0, # seed for python, numpy and torch (all devices)
@@ -165,3 +165,16 @@ def save_image_grid(x:Tensor, path:str|Path, nrow:int|None=None,
     if k > 1: im = im.resize((im.size[0] * k, im.size[1] * k), Image.NEAREST)
     im.save(path)
     return path
+
+# %% ../nbs/00_core.ipynb #4094362d
+def show_source(*objs) -> str:
+    "Display the source of functions or classes defined elsewhere in the library as a code block; returns the code"
+    for o in objs:
+        if not (inspect.isfunction(o) or inspect.isclass(o)):
+            raise TypeError(f"show_source takes functions or classes, got {type(o).__name__}")
+    code = '\n\n'.join(inspect.getsource(o).rstrip() for o in objs)
+    try:
+        from IPython.display import Markdown, display
+        display(Markdown(f"```python\n{code}\n```"))
+    except ImportError: print(code)
+    return code

@@ -8,10 +8,11 @@ import math
 import torch
 from torch import Tensor
 from .core import randn_like
-from .space import Process, check_times, eval_denoiser
+from .space import Process, check_times, eval_denoiser, DiscreteVP
+from .recipes import register_sampler, GAUSSIAN, gaussian_process
 
 # %% auto #0
-__all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp']
+__all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp', 'ddim_time_grid']
 
 # %% ../nbs/14_ddim.ipynb #5d3562ce
 def ddim_posterior(process:Process, # the forward process (any basis; Gaussian family: DDIM's setting)
@@ -114,3 +115,14 @@ def slerp(z0:Tensor, # (B, ...) first latents
     w0 = torch.where(small, 1 - a, torch.sin((1 - a) * theta) / torch.where(small, 1., sin))
     w1 = torch.where(small, a, torch.sin(a * theta) / torch.where(small, 1., sin))
     return w0 * z0 + w1 * z1
+
+# %% ../nbs/14_ddim.ipynb #4db8879b
+def ddim_time_grid(process, steps:int) -> Tensor:
+    "steps + 1 decreasing times from t_max to 0; for a discrete chain, DDIM's respacing of its T steps"
+    if isinstance(process, DiscreteVP): return ddim_timesteps(process.T, min(steps, process.T)).double() / process.T
+    return torch.linspace(process.t_max, process.t_min, steps + 1, dtype=torch.float64)
+
+@register_sampler('ddim', '14', 'DDIM steps with eta = 0; on a discrete chain, the respacing of its T steps', family=GAUSSIAN)
+def _draw_ddim(D, recipe, shape, steps, generator, device):
+    p = gaussian_process(D, 'ddim')
+    return sample_ddim(D, p, p.prior_sample(shape, generator, device=device), ddim_time_grid(p, steps).to(device), eta=0., generator=generator)

@@ -8,100 +8,13 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import bcast, randn_like, check_finite
-from .space import GaussianProcess, Process, eval_denoiser
+from .space import (GaussianProcess, Process, eval_denoiser, DiscreteVP, linear_betas, cosine_betas, DiscreteUniformTime,
+                                   gaussian_kl, EpsParam, Objective, SNRWeight)
+from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN
 
 # %% auto #0
-__all__ = ['linear_betas', 'cosine_betas', 'DiscreteVP', 'ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance',
-           'learned_variance', 'SplitOutput', 'sample_ddpm', 'DiscreteUniformTime', 'gaussian_kl',
+__all__ = ['ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance', 'learned_variance', 'SplitOutput', 'sample_ddpm',
            'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd']
-
-# %% ../nbs/12_ddpm.ipynb #f148a55d
-def _check_T(T):
-    if not (isinstance(T, int) and T >= 2): raise ValueError(f"T must be an integer >= 2, got {T!r}")
-
-def linear_betas(T:int=1000, # number of diffusion steps
-                 beta_1:float=1e-4, # first variance, for T = 1000 (scaled by 1000/T)
-                 beta_T:float=0.02, # last variance, for T = 1000 (scaled by 1000/T)
-                ) -> Tensor: # (T,) float64 betas
-    "Ho+20's linear schedule, scaled by 1000/T for T != 1000 (as in Nichol & Dhariwal's code)"
-    _check_T(T)
-    if not 0 < beta_1 <= beta_T: raise ValueError(f"need 0 < beta_1 <= beta_T, got {beta_1}, {beta_T}")
-    scale = 1000 / T
-    if beta_T * scale >= 1: raise ValueError(f"beta_T * 1000 / T = {beta_T * scale:.3g} must be < 1: use a larger T")
-    return torch.linspace(beta_1 * scale, beta_T * scale, T, dtype=torch.float64)
-
-def cosine_betas(T:int=1000, # number of diffusion steps
-                 s:float=0.008, # offset that keeps beta_1 away from 0
-                 max_beta:float=0.999, # clip near t = T
-                ) -> Tensor: # (T,) float64 betas
-    "Nichol & Dhariwal's cosine schedule, N&D21 eq. (17)"
-    _check_T(T)
-    if not s >= 0: raise ValueError(f"s must be >= 0, got {s}")
-    if not 0 < max_beta < 1: raise ValueError(f"max_beta must lie in (0, 1), got {max_beta}")
-    f = torch.cos((torch.arange(T + 1, dtype=torch.float64) / T + s) / (1 + s) * math.pi / 2) ** 2
-    return (1 - f[1:] / f[:-1]).clamp(max=max_beta)
-
-# %% ../nbs/12_ddpm.ipynb #3c8d7cf8
-class DiscreteVP(GaussianProcess):
-    "DDPM's discrete variance-preserving chain (Ho+20 eq. 4) on t = i/T, log(alpha-bar) piecewise linear in between"
-    def __init__(self, betas:Tensor, # (T,) variances beta_1..beta_T in (0, 1)
-                ):
-        betas = torch.as_tensor(betas, dtype=torch.float64)
-        if betas.ndim != 1 or len(betas) < 2: raise ValueError(f"betas must be a 1-D tensor of T >= 2 values, got shape {tuple(betas.shape)}")
-        if not torch.isfinite(betas).all() or (betas <= 0).any() or (betas >= 1).any():
-            raise ValueError("every beta must lie strictly between 0 and 1")
-        self.betas, self.T = betas, len(betas)
-        self.log_abar = torch.cat([betas.new_zeros(1), torch.cumsum(torch.log1p(-betas), 0)])   # (T+1,) log alpha-bar_0..T
-        self.alphas_cumprod = self.log_abar[1:].exp()                                          # (T,) alpha-bar_1..T
-        self._cache = {}
-
-    def _table(self, like:Tensor) -> Tensor:
-        key = (like.dtype, like.device)
-        if key not in self._cache: self._cache[key] = self.log_abar.to(device=like.device, dtype=like.dtype)
-        return self._cache[key]
-
-    def log_alpha_bar(self, t:Tensor) -> Tensor:
-        "log(alpha-bar) at time t, linear between the grid points i/T"
-        t = torch.as_tensor(t); L = self._table(t)
-        u = (t * self.T).clamp(0, self.T)
-        i = u.floor().long().clamp(0, self.T - 1)
-        return L[i] + (u - i) * (L[i + 1] - L[i])
-
-    def alpha(self, t): return (0.5 * self.log_alpha_bar(t)).exp()
-    def sigma(self, t): return torch.expm1(-self.log_alpha_bar(t)).clamp_min(0).sqrt()
-    def s(self, t): return (-torch.expm1(self.log_alpha_bar(t))).clamp_min(0).sqrt()
-
-    def t_of_sigma(self, sigma):
-        "Exact inverse of sigma(t): locate the segment of -log(alpha-bar) = log(1 + sigma^2), then interpolate"
-        sigma = self._check_sigma(sigma)
-        nl = torch.log1p(sigma**2)                          # -log alpha-bar(t), increasing in t
-        tab = -self._table(nl)
-        i = (torch.searchsorted(tab, nl.reshape(-1).contiguous(), right=True) - 1).clamp(0, self.T - 1).reshape(nl.shape)
-        u = i + (nl - tab[i]) / (tab[i + 1] - tab[i])
-        return (u / self.T).clamp(0, 1)
-
-    def timestep_t(self, i:Tensor|int) -> Tensor:
-        "Time t = i / T of step i in 0..T"
-        i = torch.as_tensor(i)
-        if i.is_floating_point() or (i < 0).any() or (i > self.T).any():
-            raise ValueError(f"steps must be integers in 0..{self.T}, got {i}")
-        return i.to(torch.float64) / self.T
-
-    def timestep(self, t:Tensor) -> Tensor:
-        "The step i = round(t T) nearest to time t"
-        return (torch.as_tensor(t) * self.T).round().long()
-
-    def sigmas(self) -> Tensor:
-        "(T,) noise levels sigma_i = sqrt((1 - alpha-bar_i) / alpha-bar_i) of the scaled variable, i = 1..T"
-        return torch.expm1(-self.log_abar[1:]).sqrt()
-
-    @property
-    def betas_tilde(self) -> Tensor:
-        "(T,) posterior variances beta-tilde_i = (1 - alpha-bar_{i-1}) / (1 - alpha-bar_i) beta_i (Ho+20 eq. 7); beta-tilde_1 = 0"
-        abar = self.log_abar.exp()
-        return (1 - abar[:-1]) / (1 - abar[1:]) * self.betas
-
-    def __repr__(self): return f'DiscreteVP(T={self.T}, beta_1={self.betas[0].item():.4g}, beta_T={self.betas[-1].item():.4g})'
 
 # %% ../nbs/12_ddpm.ipynb #e605cb76
 def _check_discrete(process):
@@ -190,25 +103,7 @@ def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
         if callback: callback(dict(i=n, x=x, t=t, t_next=r, x0_hat=x0_hat))
     return x
 
-# %% ../nbs/12_ddpm.ipynb #9b9a7025
-class DiscreteUniformTime:
-    "Noise levels t = i / T with i ~ U{1, ..., T} (Ho+20 Alg. 1); T defaults to the process's"
-    def __init__(self, T:int|None=None):
-        if T is not None: _check_T(T)
-        self.T = T
-    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
-        T = self.T or getattr(process, 'T', None)
-        if T is None: raise ValueError("DiscreteUniformTime needs T, or a process with a `T` (a DiscreteVP)")
-        if isinstance(process, DiscreteVP) and process.T != T: raise ValueError(f"T = {T} but the process has T = {process.T}")
-        i = torch.randint(1, T + 1, (n,), generator=generator, device=generator.device if generator is not None else device)
-        return (i.to(torch.float64) / T).to(device=device, dtype=dtype)
-    def __repr__(self): return f'DiscreteUniformTime({self.T})'
-
 # %% ../nbs/12_ddpm.ipynb #6af3cc1c
-def gaussian_kl(mean1:Tensor, logvar1:Tensor, mean2:Tensor, logvar2:Tensor) -> Tensor:
-    "KL(N(mean1, exp(logvar1)) || N(mean2, exp(logvar2))), elementwise, in nats"
-    return 0.5 * (logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2)**2 * torch.exp(-logvar2) - 1)
-
 def discretised_gaussian_log_prob(x0:Tensor, # (...) 8-bit data scaled to [-1, 1]
                                   mean:Tensor, # (...) decoder mean
                                   logvar:Tensor, # decoder log-variance, broadcastable
@@ -264,3 +159,15 @@ def vlb_bpd(denoiser, process:DiscreteVP, x0:Tensor, **kw) -> dict:
     "The bound of Ho+20 eq. (5) in bits per dimension, (B,) each: prior L_T, diffusion sum L_1..L_{T-1}, decoder L_0, total"
     L = vlb_terms(denoiser, process, x0, **kw) / (x0[0].numel() * math.log(2))
     return dict(prior=L[:, -1], diffusion=L[:, 1:-1].sum(1), decoder=L[:, 0], total=L.sum(1))
+
+# %% ../nbs/12_ddpm.ipynb #585b7526
+@register_recipe('ddpm', '12', 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20)')
+def _ddpm_recipe(sigma_data, image_shape, data):
+    return Recipe('ddpm', DiscreteVP(linear_betas(1000)), EpsParam(), Objective(DiscreteUniformTime(1000), SNRWeight()),
+                  1000., 'ddpm', 1000, 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20; chapter 12)',
+                  samplers=('ddpm', GAUSSIAN))
+
+@register_sampler('ddpm', '12', 'ancestral steps over a discrete chain (respaced if fewer than T)')
+def _draw_ddpm(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), generator=generator, steps=steps)

@@ -14,13 +14,14 @@ from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import (GaussianProcess, Param, Denoiser, EDMPrecond, VPLinear, VE, EDMProcess, Objective, UniformTime,
                                    LogNormalSigma, SNRWeight, EDMWeight, karras_grid, process_grid, check_sigmas,
-                                   check_positive, eval_model, sample_euler, sample_heun)
-from .ddpm import DiscreteVP, cosine_betas, DiscreteUniformTime
+                                   check_positive, eval_model, sample_euler, sample_heun, as_sigma_model, edm_grid,
+                                   DiscreteVP, cosine_betas, DiscreteUniformTime)
+from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN, gaussian_process, sigma_grid
 from .score_sde import sde_for
 
 # %% auto #0
 __all__ = ['SigmaPrecond', 'VPPrecond', 'VEPrecond', 'IDDPMPrecond', 'VEPower', 'sample_euler_schedule', 'iddpm_grid',
-           'Table1Column', 'edm_table1', 'sample_edm', 'edm_grid', 'EDMAugment', 'AugmentedObjective']
+           'Table1Column', 'edm_table1', 'sample_edm', 'EDMAugment', 'AugmentedObjective']
 
 # %% ../nbs/16_edm.ipynb #c8e5f7bf
 class SigmaPrecond(Param):
@@ -208,14 +209,6 @@ def sample_edm(model, # model(x, sigma) -> x0_hat on the scaled variable
         if callback: callback(dict(i=i, x=x, sigma=s, sigma_hat=s_hat, gamma=gamma, sigma_next=s_next, x0_hat=x0_hat))
     return x
 
-def edm_grid(process:GaussianProcess, n:int, # number of steps
-             sigma_min:float=0.002, sigma_max:float=80., rho:float=7., device=None, dtype=torch.float64) -> Tensor:
-    "EDM's rho grid (Karras+22 eq. 5) clipped to the noise range a process can denoise"
-    lo = max(sigma_min, process.sigma_min)
-    hi = min(sigma_max, process.sigma_max)
-    if isinstance(process, DiscreteVP): lo = max(lo, float(process.sigmas()[0]))   # its smallest trained level
-    return karras_grid(n, lo, hi, rho, device=device, dtype=dtype)
-
 # %% ../nbs/16_edm.ipynb #1c1368e2
 def _rot(th:Tensor) -> Tensor:
     "(B, 3, 3) rotations by angles th (B,) in homogeneous 2-D coordinates"
@@ -319,3 +312,24 @@ class AugmentedObjective:
         x_aug, labels = self.augment(x0, generator)
         return self.objective(denoiser, x_aug, generator=generator, process=process, t=t, eps=eps, augment_labels=labels, **cond)
     def __repr__(self): return f'AugmentedObjective({self.objective!r}, {self.augment!r})'
+
+# %% ../nbs/16_edm.ipynb #787e1203
+@register_recipe('edm', '16', "EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22); the atlas's default")
+def _edm_recipe(sigma_data, image_shape, data):
+    r = Recipe('edm', EDMProcess(), EDMPrecond(sigma_data), Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)),
+               1., 'heun', 18, 'EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22)')
+    if data == 'cifar10':   # EDM's CIFAR-10 setting: non-leaky augmentation with p = 0.12 (flips become labelled augmentations)
+        r.objective, r.augments = AugmentedObjective(r.objective, EDMAugment(0.12)), True
+    return r
+
+@register_recipe('iddpm', '16', 'iDDPM as Karras+22 Table 1: 1000 cosine levels, -eps prediction, c_noise = M-1-j, 1/sigma^2 weight')
+def _iddpm_recipe(sigma_data, image_shape, data):
+    c = edm_table1('iddpm', sigma_data)
+    return Recipe('iddpm', c.process, c.param, c.objective, c.noise_scale, 'heun', 18,
+                  'iDDPM as Karras+22 Table 1: 1000 cosine levels, -eps prediction, c_noise = M-1-j, 1/sigma^2 weight (chapter 16)')
+
+@register_sampler('edm-stochastic', '16', "Alg. 2: Heun steps with churn (S_churn = 40, EDM's ImageNet-64 settings), 2N-1 evaluations", family=GAUSSIAN)
+def _draw_edm_stochastic(D, recipe, shape, steps, generator, device):
+    p = gaussian_process(D, 'edm-stochastic'); sig = sigma_grid(p, steps, device)
+    return sample_edm(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator,
+                      s_churn=40., s_tmin=0.05, s_tmax=50., s_noise=1.003)

@@ -9,6 +9,7 @@ import torch
 from torch import nn, Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import Process, DCTBasis, FrameDenoiser, check_positive, check_ordered
+from .recipes import Recipe, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['heat_blur', 'ihdm_blur_sigmas', 'HeatProcess', 'IHDMPrior', 'IHDMModel', 'IHDMObjective', 'IdealHeatMean',
@@ -242,3 +243,19 @@ def sample_ihdm(model, # model(u, t) -> mean of u_{k-1} (IHDMModel, IdealHeatMea
         x = mu + delta * randn_like(mu, generator) if (k > 1 and delta > 0) else mu
         if callback: callback(dict(i=K - k, k=k, t=t, x=x, mu=mu))
     return x
+
+# %% ../nbs/18_heat_dissipation.ipynb #794a2279
+@register_recipe('ihdm', '18', 'inverse heat dissipation: predict the less-blurred image, u_(k-1) = mu + delta eps (Rissanen+23)', needs_shape=True)
+def _ihdm_recipe(sigma_data, image_shape, data):
+    h, w = image_shape[-2:]
+    K = 200 if h >= 32 else 25
+    return Recipe('ihdm', HeatProcess(h, w, K=K, blur_sigma_min=0.5, blur_sigma_max=24. * h / 32, sigma=0.02), None,
+                  IHDMObjective(), 1000., 'ihdm', K, f'inverse heat dissipation, K = {K} levels: predict the less-blurred '
+                  'image, u_(k-1) = mu + delta eps (Rissanen+23; chapter 18)', dict(delta=0.025),
+                  build=IHDMModel, samplers=('ihdm',))
+
+@register_sampler('ihdm', '18', "the model's K levels, one evaluation each, from the prior fitted in training")
+def _draw_ihdm(D, recipe, shape, steps, generator, device):
+    p, model = D.process, getattr(D, 'model', D)      # D may be a CountNFE around the model
+    if steps != p.K: raise ValueError(f"the IHDM sampler takes the model's K = {p.K} steps, not {steps}: use --steps {p.K}")
+    return sample_ihdm(D, p, model.prior.sample(shape, generator, device=device), generator=generator, **dict(recipe.sampler_kw or {}))

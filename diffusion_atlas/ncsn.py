@@ -8,7 +8,8 @@ import math
 import torch
 from torch import Tensor
 from .core import randn_like, as_batch_times, bcast, check_finite
-from .space import GaussianProcess, check_sigmas, eval_model
+from .space import GaussianProcess, check_sigmas, eval_model, VE, EpsParam, Objective, SNRWeight, as_sigma_model
+from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN
 
 # %% auto #0
 __all__ = ['GeometricSigmas', 'sliced_score_matching_loss', 'as_score_model', 'sample_langevin', 'sample_annealed_langevin']
@@ -127,3 +128,17 @@ def sample_annealed_langevin(model, # model(x, sigma) -> x0_hat
         alpha = step_lr * float(sigma / sigmas[-1])**2
         x = _langevin_level(model, x, sigma, n_steps_each, alpha, generator, callback, i, model_kw)
     return eval_model(model, x, sigmas[-1], **model_kw) if final_denoise else x
+
+# %% ../nbs/11_ncsn.ipynb #621f82a8
+@register_recipe('ncsn', '11', 'NCSN: 10 geometric levels, DSM, annealed Langevin (Song & Ermon 19)')
+def _ncsn_recipe(sigma_data, image_shape, data):
+    # Song & Ermon's levels sigma 1 -> 0.01 on [0, 1] data, doubled for data in [-1, 1]
+    return Recipe('ncsn', VE(0.02, 2.), EpsParam(), Objective(GeometricSigmas(2., 0.02, 10), SNRWeight()),
+                  1000., 'annealed-langevin', 100, 'NCSN: 10 geometric levels, DSM, annealed Langevin (Song & Ermon 19; chapter 11)',
+                  dict(step_lr=8e-5), samplers=('annealed-langevin', GAUSSIAN))
+
+@register_sampler('annealed-langevin', '11', 'Langevin steps at each trained noise level (steps = steps per level), from uniform noise')
+def _draw_langevin(D, recipe, shape, steps, generator, device):
+    x = 2 * torch.rand(shape, generator=generator).to(device) - 1
+    return sample_annealed_langevin(as_sigma_model(D, D.process), x, recipe.objective.times.sigmas(device, torch.float32),
+                                    n_steps_each=steps, generator=generator, **dict(recipe.sampler_kw or {}))

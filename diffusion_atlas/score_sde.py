@@ -11,7 +11,9 @@ import torch
 from torch import Tensor
 from scipy.integrate import solve_ivp
 from .core import bcast, randn_like, check_finite
-from .space import GaussianProcess, VPLinear, VE, check_positive, eval_model, check_times
+from .space import (GaussianProcess, VPLinear, VE, check_positive, eval_model, check_times, EpsParam, Objective,
+                                   UniformTime, SNRWeight, as_sigma_model)
+from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN, gaussian_process
 from .metrics import image_bits_per_dim
 
 # %% auto #0
@@ -305,3 +307,37 @@ def ode_bits_per_dim(model, sde, images:Tensor, # (B, C, H, W) uint8 images
     y = dequantize(images, generator, dtype)
     r = ode_log_likelihood(model, sde, y, generator=generator, **kw)
     return image_bits_per_dim(-r.logp, images[0].numel())
+
+# %% ../nbs/13_score_sde.ipynb #503b9529
+_EPS_UNIFORM = lambda: Objective(UniformTime(1e-5, 1.), SNRWeight())
+
+@register_recipe('vp', '13', 'DDPM / VP-SDE: linear beta, eps-prediction, L_simple (Ho+20, Song+21)')
+def _vp_recipe(sigma_data, image_shape, data):
+    return Recipe('vp', VPLinear(), EpsParam(), _EPS_UNIFORM(), 1000., 'ancestral', 256,
+                  'DDPM / VP-SDE: linear beta, eps-prediction, L_simple (Ho+20, Song+21)')
+
+@register_recipe('ve', '13', 'VE-SDE / NCSN: geometric sigma, noise prediction, 1/sigma^2 weight (Song+19, Song+21)')
+def _ve_recipe(sigma_data, image_shape, data):
+    return Recipe('ve', VE(0.01, 50.), EpsParam(), _EPS_UNIFORM(), 1000., 'heun', 18,
+                  'VE-SDE / NCSN: geometric sigma, noise prediction, 1/sigma^2 weight (Song+19, Song+21)')
+
+@register_recipe('subvp', '13', 'sub-VP SDE, predictor-corrector sampling (Song+21)')
+def _subvp_recipe(sigma_data, image_shape, data):
+    return Recipe('subvp', SubVP(), EpsParam(), _EPS_UNIFORM(), 1000., 'pc', 500, 'sub-VP SDE, predictor-corrector sampling (Song+21; chapter 13)')
+
+def _sde_grid(steps): return torch.linspace(1., 1e-3, steps + 1, dtype=torch.float64)
+
+@register_sampler('reverse-sde', '13', 'Euler-Maruyama steps on the reverse SDE, uniform in t down to 1e-3, then a denoising step', family=GAUSSIAN)
+def _draw_reverse_sde(D, recipe, shape, steps, generator, device):
+    p = gaussian_process(D, 'reverse-sde')
+    return sample_reverse_sde(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
+
+@register_sampler('pc', '13', 'predictor-corrector: reverse-SDE steps, each followed by one Langevin corrector step', family=GAUSSIAN)
+def _draw_pc(D, recipe, shape, steps, generator, device):
+    p = gaussian_process(D, 'pc')
+    return sample_pc(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
+
+@register_sampler('ode', '13', 'the probability-flow ODE with an adaptive RK45 solver (steps are ignored: NFE set by the tolerance)', family=GAUSSIAN)
+def _draw_ode(D, recipe, shape, steps, generator, device):
+    p = gaussian_process(D, 'ode')
+    return sample_ode(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device))

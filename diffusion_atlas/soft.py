@@ -8,11 +8,13 @@ import math
 import torch
 from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite
-from .space import Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser
+from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser,
+                                   Objective, UniformTime)
+from .recipes import Recipe, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight', 'soft_score',
-           'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule']
+           'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'soft_time_grid']
 
 # %% ../nbs/20_soft_diffusion.ipynb #9b520455
 def check_levels(levels) -> Tensor|None:
@@ -274,3 +276,36 @@ def w2_schedule(gauss:DiagonalGaussian, # Gaussian fit of the data in the proces
     if not gap(c_hi) < 0: c_hi = 1.01 * float(dist(lo, tg).max())   # no move that long exists
     c = brentq(gap, c_lo, c_hi, xtol=1e-15, rtol=1e-14)
     return torch.tensor(walk(c) + [hi], dtype=torch.float64)
+
+# %% ../nbs/20_soft_diffusion.ipynb #64cbe9b3
+def _soft_prior(images) -> dict:
+    "The recipe's data-dependent option: the prior's Gaussian fit in the DCT basis, as plain lists"
+    fit = DiagonalGaussian.fit(images[:20_000].float() / 127.5 - 1, DCTBasis(*images.shape[-2:]))
+    return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
+
+@register_recipe('soft', '20', 'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler (Daras+22)',
+                 fit=_soft_prior, needs_shape=True)
+def _soft_recipe(sigma_data, image_shape, data, prior=None):
+    h, w = image_shape[-2:]
+    prior = (DiagonalGaussian(torch.tensor(prior['mean'], dtype=torch.float64), torch.tensor(prior['var'], dtype=torch.float64),
+                              DCTBasis(h, w)) if prior is not None else None)
+    return Recipe('soft', BlurNoise(h, w, s_min=0.01, s_max=0.5, prior=prior), ResidualParam(),
+                  Objective(UniformTime(0., 1.), SoftWeight()), 1000., 'soft-momentum', 25,
+                  'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler on a '
+                  'Wasserstein schedule (Daras+22; chapter 20)', samplers=('soft-momentum', 'soft-naive'))
+
+def soft_time_grid(process, steps:int, device=None) -> Tensor:
+    "Chapter 20's grid: equal Wasserstein-2 steps under the prior's Gaussian fit, else uniform in t (float32)"
+    prior = getattr(process, 'prior', None)
+    ts = w2_schedule(prior, process, steps).flip(0) if prior is not None else torch.linspace(1., 0., steps + 1, dtype=torch.float64)
+    return ts.to(device=device, dtype=torch.float32)
+
+@register_sampler('soft-momentum', '20', 'the momentum sampler, steps equally spaced in Wasserstein-2 distance under the prior fit')
+def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator)
+
+@register_sampler('soft-naive', '20', 'the naive sampler on the same grid, for comparison')
+def _draw_soft_naive(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_naive(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator)

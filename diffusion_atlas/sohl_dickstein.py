@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import bcast, randn, randn_like, check_finite
-from .ddpm import DiscreteVP, DiscreteUniformTime, gaussian_kl
+from .space import DiscreteVP, DiscreteUniformTime, gaussian_kl
+from .recipes import Recipe, register_recipe, register_sampler
 from .nets import TimeMLP
 
 # %% auto #0
@@ -213,3 +214,15 @@ def plot_fig1(model, process:DiscreteVP, x0:Tensor, # (N, 2) data points
     for ax in axs.flat: ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect('equal'); ax.set_xticks([]); ax.set_yticks([])
     plt.tight_layout()
     return fig
+
+# %% ../nbs/10_sohl_dickstein.ipynb #10ff1819
+@register_recipe('sd15', '10', 'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound')
+def _sd15_recipe(sigma_data, image_shape, data):
+    return Recipe('sd15', DiscreteVP(sd15_betas(1000)), None, SD15Objective(), 1000., 'sd15', 1000,
+                  'Sohl-Dickstein+15: learned Gaussian reverse kernels (mean and variance), the variational bound (chapter 10)',
+                  build=lambda net, process, param: SD15Reverse(net, process), out_mult=2, samplers=('sd15',))
+
+@register_sampler('sd15', '10', "the learned kernels over all T steps of the chain (the first is fixed: T - 1 evaluations)")
+def _draw_sd15(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)

@@ -11,11 +11,12 @@ from .core import bcast, as_batch_times, randn_like, check_finite
 
 # %% auto #0
 __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProcess', 'check_positive', 'check_ordered', 'VPLinear',
-           'VPCosine', 'VE', 'EDMProcess', 'Param', 'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond',
-           'Denoiser', 'as_sigma_model', 'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'UnitWeight', 'SNRWeight',
-           'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'CountNFE', 'eval_model',
-           'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times', 'eval_denoiser',
-           'sample_posterior', 'FrameDenoiser']
+           'VPCosine', 'VE', 'EDMProcess', 'linear_betas', 'cosine_betas', 'DiscreteVP', 'gaussian_kl', 'Param',
+           'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond', 'Denoiser', 'as_sigma_model',
+           'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'DiscreteUniformTime', 'UnitWeight', 'SNRWeight',
+           'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'edm_grid', 'CountNFE',
+           'eval_model', 'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times',
+           'eval_denoiser', 'sample_posterior', 'FrameDenoiser']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
 class IdentityBasis:
@@ -239,6 +240,98 @@ class EDMProcess(GaussianProcess):
         return ((sigma ** (1 / self.rho) - lo) / (hi - lo)).clamp(self.t_min, self.t_max)
     def __repr__(self): return f'EDMProcess(sigma_min={self.smin}, sigma_max={self.smax}, rho={self.rho})'
 
+# %% ../nbs/02_space.ipynb #1ae10716
+def _check_T(T):
+    if not (isinstance(T, int) and T >= 2): raise ValueError(f"T must be an integer >= 2, got {T!r}")
+
+def linear_betas(T:int=1000, # number of diffusion steps
+                 beta_1:float=1e-4, # first variance, for T = 1000 (scaled by 1000/T)
+                 beta_T:float=0.02, # last variance, for T = 1000 (scaled by 1000/T)
+                ) -> Tensor: # (T,) float64 betas
+    "Ho+20's linear schedule, scaled by 1000/T for T != 1000 (as in Nichol & Dhariwal's code)"
+    _check_T(T)
+    if not 0 < beta_1 <= beta_T: raise ValueError(f"need 0 < beta_1 <= beta_T, got {beta_1}, {beta_T}")
+    scale = 1000 / T
+    if beta_T * scale >= 1: raise ValueError(f"beta_T * 1000 / T = {beta_T * scale:.3g} must be < 1: use a larger T")
+    return torch.linspace(beta_1 * scale, beta_T * scale, T, dtype=torch.float64)
+
+def cosine_betas(T:int=1000, # number of diffusion steps
+                 s:float=0.008, # offset that keeps beta_1 away from 0
+                 max_beta:float=0.999, # clip near t = T
+                ) -> Tensor: # (T,) float64 betas
+    "Nichol & Dhariwal's cosine schedule, N&D21 eq. (17)"
+    _check_T(T)
+    if not s >= 0: raise ValueError(f"s must be >= 0, got {s}")
+    if not 0 < max_beta < 1: raise ValueError(f"max_beta must lie in (0, 1), got {max_beta}")
+    f = torch.cos((torch.arange(T + 1, dtype=torch.float64) / T + s) / (1 + s) * math.pi / 2) ** 2
+    return (1 - f[1:] / f[:-1]).clamp(max=max_beta)
+
+# %% ../nbs/02_space.ipynb #f0de50a2
+class DiscreteVP(GaussianProcess):
+    "DDPM's discrete variance-preserving chain (Ho+20 eq. 4) on t = i/T, log(alpha-bar) piecewise linear in between"
+    def __init__(self, betas:Tensor, # (T,) variances beta_1..beta_T in (0, 1)
+                ):
+        betas = torch.as_tensor(betas, dtype=torch.float64)
+        if betas.ndim != 1 or len(betas) < 2: raise ValueError(f"betas must be a 1-D tensor of T >= 2 values, got shape {tuple(betas.shape)}")
+        if not torch.isfinite(betas).all() or (betas <= 0).any() or (betas >= 1).any():
+            raise ValueError("every beta must lie strictly between 0 and 1")
+        self.betas, self.T = betas, len(betas)
+        self.log_abar = torch.cat([betas.new_zeros(1), torch.cumsum(torch.log1p(-betas), 0)])   # (T+1,) log alpha-bar_0..T
+        self.alphas_cumprod = self.log_abar[1:].exp()                                          # (T,) alpha-bar_1..T
+        self._cache = {}
+
+    def _table(self, like:Tensor) -> Tensor:
+        key = (like.dtype, like.device)
+        if key not in self._cache: self._cache[key] = self.log_abar.to(device=like.device, dtype=like.dtype)
+        return self._cache[key]
+
+    def log_alpha_bar(self, t:Tensor) -> Tensor:
+        "log(alpha-bar) at time t, linear between the grid points i/T"
+        t = torch.as_tensor(t); L = self._table(t)
+        u = (t * self.T).clamp(0, self.T)
+        i = u.floor().long().clamp(0, self.T - 1)
+        return L[i] + (u - i) * (L[i + 1] - L[i])
+
+    def alpha(self, t): return (0.5 * self.log_alpha_bar(t)).exp()
+    def sigma(self, t): return torch.expm1(-self.log_alpha_bar(t)).clamp_min(0).sqrt()
+    def s(self, t): return (-torch.expm1(self.log_alpha_bar(t))).clamp_min(0).sqrt()
+
+    def t_of_sigma(self, sigma):
+        "Exact inverse of sigma(t): locate the segment of -log(alpha-bar) = log(1 + sigma^2), then interpolate"
+        sigma = self._check_sigma(sigma)
+        nl = torch.log1p(sigma**2)                          # -log alpha-bar(t), increasing in t
+        tab = -self._table(nl)
+        i = (torch.searchsorted(tab, nl.reshape(-1).contiguous(), right=True) - 1).clamp(0, self.T - 1).reshape(nl.shape)
+        u = i + (nl - tab[i]) / (tab[i + 1] - tab[i])
+        return (u / self.T).clamp(0, 1)
+
+    def timestep_t(self, i:Tensor|int) -> Tensor:
+        "Time t = i / T of step i in 0..T"
+        i = torch.as_tensor(i)
+        if i.is_floating_point() or (i < 0).any() or (i > self.T).any():
+            raise ValueError(f"steps must be integers in 0..{self.T}, got {i}")
+        return i.to(torch.float64) / self.T
+
+    def timestep(self, t:Tensor) -> Tensor:
+        "The step i = round(t T) nearest to time t"
+        return (torch.as_tensor(t) * self.T).round().long()
+
+    def sigmas(self) -> Tensor:
+        "(T,) noise levels sigma_i = sqrt((1 - alpha-bar_i) / alpha-bar_i) of the scaled variable, i = 1..T"
+        return torch.expm1(-self.log_abar[1:]).sqrt()
+
+    @property
+    def betas_tilde(self) -> Tensor:
+        "(T,) posterior variances beta-tilde_i = (1 - alpha-bar_{i-1}) / (1 - alpha-bar_i) beta_i (Ho+20 eq. 7); beta-tilde_1 = 0"
+        abar = self.log_abar.exp()
+        return (1 - abar[:-1]) / (1 - abar[1:]) * self.betas
+
+    def __repr__(self): return f'DiscreteVP(T={self.T}, beta_1={self.betas[0].item():.4g}, beta_T={self.betas[-1].item():.4g})'
+
+def gaussian_kl(mean1:Tensor, logvar1:Tensor, mean2:Tensor, logvar2:Tensor) -> Tensor:
+    "KL(N(mean1, exp(logvar1)) || N(mean2, exp(logvar2))), elementwise, in nats"
+    return 0.5 * (logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2)**2 * torch.exp(-logvar2) - 1)
+
 # %% ../nbs/02_space.ipynb #3c04071c
 class Param:
     "How a raw network F becomes a denoiser: D = c_skip x_t + c_out F(c_in x_t, c_noise) (Karras+22 eq. 7)"
@@ -369,6 +462,19 @@ class LogNormalSigma:
         return process.t_of_sigma(sigma).to(device)
     def __repr__(self): return f'LogNormalSigma({self.p_mean}, {self.p_std})'
 
+class DiscreteUniformTime:
+    "Noise levels t = i / T with i ~ U{1, ..., T} (Ho+20 Alg. 1); T defaults to the process's"
+    def __init__(self, T:int|None=None):
+        if T is not None: _check_T(T)
+        self.T = T
+    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
+        T = self.T or getattr(process, 'T', None)
+        if T is None: raise ValueError("DiscreteUniformTime needs T, or a process with a `T` (a DiscreteVP)")
+        if isinstance(process, DiscreteVP) and process.T != T: raise ValueError(f"T = {T} but the process has T = {process.T}")
+        i = torch.randint(1, T + 1, (n,), generator=generator, device=generator.device if generator is not None else device)
+        return (i.to(torch.float64) / T).to(device=device, dtype=dtype)
+    def __repr__(self): return f'DiscreteUniformTime({self.T})'
+
 class UnitWeight:
     "lambda = 1: plain x0-MSE"
     def __call__(self, process, t, u): return torch.ones_like(bcast(t, u))
@@ -450,6 +556,15 @@ def process_grid(process:GaussianProcess, n:int, # number of steps
     sig = process.sigma(process.check_t(t, dtype=torch.float64))
     sig = torch.cat([sig[sig > 0], sig.new_zeros(1)])
     return check_sigmas(sig).to(device=device, dtype=dtype)
+
+# %% ../nbs/02_space.ipynb #1a457e3f
+def edm_grid(process:GaussianProcess, n:int, # number of steps
+             sigma_min:float=0.002, sigma_max:float=80., rho:float=7., device=None, dtype=torch.float64) -> Tensor:
+    "EDM's rho grid (Karras+22 eq. 5) clipped to the noise range a process can denoise"
+    lo = max(sigma_min, process.sigma_min)
+    hi = min(sigma_max, process.sigma_max)
+    if isinstance(process, DiscreteVP): lo = max(lo, float(process.sigmas()[0]))   # its smallest trained level
+    return karras_grid(n, lo, hi, rho, device=device, dtype=dtype)
 
 # %% ../nbs/02_space.ipynb #9d8629b9
 class CountNFE:

@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import bcast, randn_like, check_finite
-from .space import GaussianProcess, Param, check_ordered
-from .ddpm import gaussian_kl, check_8bit
+from .space import GaussianProcess, Param, check_ordered, Denoiser, gaussian_kl
+from .ddpm import check_8bit
+from .recipes import Recipe, register_recipe
 
 # %% auto #0
 __all__ = ['GammaVP', 'LinearGammaVP', 'MonotoneLinear', 'GradFactor', 'LearnedVP', 'randomize_shape', 'GammaEpsParam',
@@ -332,3 +333,11 @@ def vdm_bits_per_dim(model, # denoiser D(xt, t) with a `.process`
             rows.append(torch.stack([terms[k] for k in ('prior', 'recon', 'diffusion', 'total')], 1).double().cpu())
     r = torch.cat(rows)
     return {k: (r[:, j].mean().item(), r[:, j].std().item() / math.sqrt(len(r))) for j, k in enumerate(('prior', 'recon', 'diffusion', 'total'))}
+
+# %% ../nbs/15_vdm.ipynb #22da200b
+@register_recipe('vdm', '15', 'VDM: learned monotone schedule, eps-prediction on gamma with Fourier features, continuous VLB in bits/dim (Kingma+21)')
+def _vdm_recipe(sigma_data, image_shape, data):
+    return Recipe('vdm', LearnedVP(-13.3, 5.), GammaEpsParam(-13.3, 5.), VDMObjective(), 1000., 'ancestral', 256,
+                  'VDM: learned monotone schedule, eps-prediction conditioned on gamma with Fourier features of the input, '
+                  'continuous-time VLB in bits/dim (Kingma+21; chapter 15)',
+                  build=lambda net, process, param: Denoiser(FourierFeatures(net, 7, 8), process, param), in_mult=5)
