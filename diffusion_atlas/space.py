@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn, Tensor
-from .core import bcast, as_batch_times, randn_like, check_finite
+from .core import bcast, as_batch_times, randn_like, check_finite, image_grid, make_generator
 
 # %% auto #0
 __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProcess', 'check_positive', 'check_ordered', 'VPLinear',
@@ -16,7 +16,7 @@ __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProces
            'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'DiscreteUniformTime', 'UnitWeight', 'SNRWeight',
            'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'edm_grid', 'CountNFE',
            'eval_model', 'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times',
-           'eval_denoiser', 'sample_posterior', 'FrameDenoiser']
+           'eval_denoiser', 'sample_posterior', 'FrameDenoiser', 'forward_panel', 'forward_explorer']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
 class IdentityBasis:
@@ -696,3 +696,42 @@ class FrameDenoiser:
             num = num * scale[:, None] + w @ u0; den = den * scale + w.sum(1); best = m
         return p.basis.inv((num / den[:, None]).reshape(xt.shape))
     def __repr__(self): return f'FrameDenoiser({self.process!r}, N={len(self.data)})'
+
+# %% ../nbs/02_space.ipynb #c727f2f0
+def forward_panel(process:Process, x0:Tensor, # (B, C, H, W) clean images in [-1, 1]
+                  t:float, # time in [t_min, t_max]
+                  seed:int=0) -> tuple[Tensor, dict]: # (C, H', W') uint8 grid with rows x0 / mean / x_t, and the numbers shown
+    "The forward process at time t as one image: the clean images, the mean of q(x_t | x0) and a draw, in VP scale"
+    process.check_x(x0, 'x0')
+    if x0.ndim != 4: raise ValueError(f"x0 must be images of shape (B, C, H, W), got {tuple(x0.shape)}")
+    tt = process.check_t(float(t), len(x0), x0.device, x0.dtype)
+    a, s = process.coeffs(tt, process.basis.fwd(x0))
+    mean, s = process.marginal(x0, tt)
+    xt = process.sample(x0, tt, generator=make_generator(seed))
+    a_max, s_max = float(torch.as_tensor(a).abs().max()), float(torch.as_tensor(s).max())
+    scale = math.sqrt(a_max**2 + s_max**2)
+    grid = image_grid(torch.cat([x0, mean / scale, xt / scale]), nrow=len(x0))
+    return grid, dict(t=float(t), a_max=a_max, s=s_max, scale=scale)
+
+def forward_explorer(processes:dict, # name -> Process, e.g. {'VP': VPLinear(), 'VE': VE()}
+                     x0:Tensor, # (B, C, H, W) clean images in [-1, 1]
+                     t:float=0.5, seed:int=0, zoom:int=4):
+    "An ipywidgets explorer of q(x_t | x0): a menu of processes and a slider over t, drawn with `forward_panel`"
+    import io, ipywidgets as W
+    from PIL import Image
+    if not processes: raise ValueError("processes must name at least one Process, e.g. {'VP': VPLinear()}")
+    menu = W.Dropdown(options=list(processes), description='process')
+    slider = W.FloatSlider(value=t, min=0., max=1., step=0.01, description='t', continuous_update=False)
+    img, info = W.Image(format='png'), W.HTML()
+    def update(*_):
+        p = processes[menu.value]
+        grid, d = forward_panel(p, x0, min(max(slider.value, p.t_min), p.t_max), seed)
+        im = Image.fromarray(grid.permute(1, 2, 0).squeeze(-1).numpy())
+        im = im.resize((im.width * zoom, im.height * zoom), Image.NEAREST)
+        buf = io.BytesIO(); im.save(buf, format='png'); img.value = buf.getvalue()
+        info.value = (f"<b>{menu.value}</b> at t = {d['t']:.2f}: rows x<sub>0</sub>, mean, x<sub>t</sub>; "
+                      f"max a(t) = {d['a_max']:.3f}, s(t) = {d['s']:.3g}, shown divided by {d['scale']:.3g}")
+    menu.observe(update, 'value'); slider.observe(update, 'value'); update()
+    box = W.VBox([W.HBox([menu, slider]), info, img])
+    box.update = update          # for tests and for redrawing after changing a process
+    return box

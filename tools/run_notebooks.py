@@ -29,7 +29,7 @@ def run(fn:Path, flags:set) -> float:
         d = directives(cell.source)
         return bool(d & skip) or ('eval' in d and 'false' in d)
     t0 = time.time()
-    shell = CaptureShell(fn)
+    shell = CaptureShell(fn, mpl_format='png')   # 1x figures: retina PNGs double a notebook's weight for no reader
     cwd = os.getcwd(); os.chdir(fn.parent)
     try: shell.run_all(nb, exc_stop=True, preproc=preproc)
     finally: os.chdir(cwd)

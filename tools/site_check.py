@@ -1,0 +1,88 @@
+"""Check that the documentation site builds, without Quarto: run nbdev's docs processing on every notebook.
+
+`nbdev_docs` first processes each notebook with nbdev's processors (`nbdev.serve.proc_nbs`) and only then runs Quarto,
+which cannot be installed everywhere. The processing *executes* every cell that contains an import, `show_doc` or an
+`#| export` directive (nbdev's `_do_eval`), whatever its test flags, so a training cell that imports something would
+run during a docs build, and a cell mixing an import with code that needs an earlier, unexecuted cell fails.
+
+This tool, run from the repository root inside the project's environment, checks each notebook in a fresh process:
+
+1. statically, that no cell flagged `slow`, `gpu` or `notest` would be executed by the docs processing;
+2. that nbdev's processors run on a copy of the notebook without error (the processed notebooks go to --out);
+3. with --html, that nbconvert renders each processed notebook to HTML (math left to MathJax), for screenshots:
+
+    python tools/site_check.py                       # what .ci/run runs
+    python tools/site_check.py nbs/12_ddpm.ipynb --html --out /tmp/site   # then screenshot with tools/screenshot.sh
+
+It never changes the notebooks in nbs/. Exit status 1 if any notebook fails, with the cell and the error.
+"""
+import argparse, json, os, subprocess, sys, tempfile, time, warnings
+warnings.filterwarnings("ignore", message="Found cells containing imports")
+from pathlib import Path
+
+FLAGS = {'slow', 'gpu', 'notest'}
+
+def flagged_cells_evaluated(nb_path: Path) -> list:
+    "Indices and first lines of flagged cells that nbdev's docs processing would execute"
+    from execnb.nbio import read_nb
+    from nbdev.process import NBProcessor
+    from nbdev.processors import _do_eval
+    nb = NBProcessor(nb=read_nb(nb_path), rm_directives=True).nb   # as the docs build sees the cells
+    bad = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != 'code': continue
+        if set(cell.directives_) & FLAGS and _do_eval(cell):
+            bad.append((i, cell.source.splitlines()[0] if cell.source else ''))
+    return bad
+
+def process_one(src: str, dst: str) -> None:
+    "Run nbdev's docs processors on one notebook (in this process), writing the result to dst"
+    from execnb.nbio import read_nb, write_nb
+    from nbdev.processors import FilterDefaults
+    os.environ['IN_TEST'] = '1'
+    nb = read_nb(src)
+    FilterDefaults()(nb)
+    write_nb(nb, dst)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('notebooks', nargs='*', type=Path, help='default: every notebook in nbs/')
+    ap.add_argument('--out', type=Path, default=None, help='folder for the processed notebooks (default: a temporary one)')
+    ap.add_argument('--html', action='store_true', help='also render each processed notebook to HTML with nbconvert')
+    ap.add_argument('--timeout', type=int, default=300, help='seconds allowed per notebook')
+    ap.add_argument('--_one', nargs=2, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a._one: return process_one(*a._one)
+    nbs = a.notebooks or sorted(p for p in Path('nbs').glob('*.ipynb') if not p.name.startswith('_'))
+    out = a.out or Path(tempfile.mkdtemp(prefix='site_check_'))
+    out.mkdir(parents=True, exist_ok=True)
+    failed = []
+    for nb in nbs:
+        t0 = time.time()
+        bad = flagged_cells_evaluated(nb)
+        if bad:
+            failed.append(nb.name)
+            for i, line in bad: print(f"FAIL {nb.name}: cell {i} is flagged but the docs build would execute it "
+                                      f"(it contains an import or an export directive): {line}")
+            continue
+        dst = (out / nb.name).resolve()
+        env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1')}
+        try:
+            r = subprocess.run([sys.executable, str(Path(__file__).resolve()), '--_one', str(nb.resolve()), str(dst)],
+                               cwd=nb.parent, capture_output=True, text=True, timeout=a.timeout, env=env)
+            ok, msg = r.returncode == 0, (r.stderr.strip().splitlines() or [''])[-1]
+            if not ok: msg = '\n'.join(r.stderr.strip().splitlines()[-12:])
+        except subprocess.TimeoutExpired:
+            ok, msg = False, f'docs processing took longer than {a.timeout} s (is something slow executed?)'
+        if ok and a.html:
+            r = subprocess.run([sys.executable, '-m', 'nbconvert', '--to', 'html', '--output-dir', str(out), str(dst)],
+                               capture_output=True, text=True)
+            ok, msg = r.returncode == 0, r.stderr.strip().splitlines()[-1] if r.returncode else ''
+        print(f"{'ok  ' if ok else 'FAIL'} {nb.name}: {time.time() - t0:.1f} s" + ('' if ok else f'\n{msg}'), flush=True)
+        if not ok: failed.append(nb.name)
+    print(f"site check: {len(nbs) - len(failed)} of {len(nbs)} notebooks processed" + (f"; failed: {', '.join(failed)}" if failed else '')
+          + f"; output in {out}")
+    sys.exit(1 if failed else 0)
+
+if __name__ == '__main__':
+    main()
