@@ -13,7 +13,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['seed_everything', 'make_generator', 'randn', 'randn_like', 'default_device', 'bcast', 'as_batch_times',
            'check_finite', 'atomic_save', 'safe_load', 'sliced_wasserstein', 'to_uint8', 'image_grid', 'show_images',
-           'save_image_grid', 'show_source']
+           'save_image_grid', 'show_jpeg', 'show_source']
 
 # %% ../nbs/00_core.ipynb #c335944b
 def seed_everything(seed:int=0, # seed for python, numpy and torch (all devices)
@@ -165,6 +165,21 @@ def save_image_grid(x:Tensor, path:str|Path, nrow:int|None=None,
     if k > 1: im = im.resize((im.size[0] * k, im.size[1] * k), Image.NEAREST)
     im.save(path)
     return path
+
+# %% ../nbs/00_core.ipynb #b750f5dd
+def show_jpeg(fig=None, # a matplotlib figure; default: the current one
+              quality:int=85, dpi:int=80) -> bytes: # the JPEG shown
+    "Show a matplotlib figure as a JPEG and close it (heat maps and photographs: a fraction of a PNG's weight)"
+    import io, matplotlib.pyplot as plt
+    fig = fig or plt.gcf()
+    buf = io.BytesIO()
+    fig.savefig(buf, format='jpeg', dpi=dpi, bbox_inches='tight', pil_kwargs=dict(quality=quality))
+    plt.close(fig)
+    try:
+        from IPython.display import Image as IPImage, display
+        display(IPImage(buf.getvalue(), format='jpeg'))
+    except ImportError: pass
+    return buf.getvalue()
 
 # %% ../nbs/00_core.ipynb #4094362d
 def show_source(*objs) -> str:

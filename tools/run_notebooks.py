@@ -37,6 +37,8 @@ def run(fn:Path, flags:set) -> float:
     return time.time() - t0
 
 if __name__ == '__main__':
+    shared = Path(__file__).resolve().parents[2] / 'shared/data/cifar10-jpeg.tar.gz'   # as .ci/run does: real CIFAR-10 figures
+    if not os.environ.get('DIFFUSION_ATLAS_CIFAR10') and shared.exists(): os.environ['DIFFUSION_ATLAS_CIFAR10'] = str(shared)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='+', type=Path)
     ap.add_argument('--flags', default='', help='space-separated flags whose cells should run too (e.g. "slow")')
