@@ -7,7 +7,8 @@ run during a docs build, and a cell mixing an import with code that needs an ear
 
 This tool, run from the repository root inside the project's environment, checks each notebook in a fresh process:
 
-1. statically, that no cell flagged `slow`, `gpu` or `notest` would be executed by the docs processing;
+1. statically, that no cell flagged `slow`, `gpu` or `notest` would be executed by the docs processing, and that each
+   chapter has its Colab badge and install cell, shows its exported code (`#| exports`) and weighs under MAX_KB;
 2. that nbdev's processors run on a copy of the notebook without error (the processed notebooks go to --out);
 3. with --html, that nbconvert renders each processed notebook to HTML (math left to MathJax), for screenshots:
 
@@ -35,6 +36,23 @@ def flagged_cells_evaluated(nb_path: Path) -> list:
             bad.append((i, cell.source.splitlines()[0] if cell.source else ''))
     return bad
 
+MAX_KB = 700   # "about 600 KB" a page: figures at 1x, heat maps and photographs as JPEG (core.show_jpeg)
+
+def chapter_rules(nb_path: Path) -> list:
+    "What a chapter notebook must have for readers: a Colab badge, the install cell, its code on the page, a modest weight"
+    from execnb.nbio import read_nb
+    nb, out = read_nb(nb_path), []
+    if not nb_path.name[0].isdigit(): return out
+    src = [c.source for c in nb.cells]
+    if not any('colab-badge.svg' in s for c, s in zip(nb.cells, src) if c.cell_type == 'markdown'): out.append('no "Open in Colab" badge')
+    if not any("find_spec('diffusion_atlas')" in s for s in src): out.append('no hidden install cell')
+    exports = [s.splitlines()[0] for c, s in zip(nb.cells, src) if c.cell_type == 'code' and s.startswith('#| export')]
+    hidden = [l for l in exports[1:] if l.strip() == '#| export']
+    if hidden: out.append(f'{len(hidden)} exported cells hide their code (use #| exports; only the import cell stays #| export)')
+    kb = nb_path.stat().st_size / 1024
+    if kb > MAX_KB: out.append(f'{kb:.0f} KB, more than {MAX_KB} KB (save figures at 1x, heat maps as JPEG)')
+    return out
+
 def process_one(src: str, dst: str) -> None:
     "Run nbdev's docs processors on one notebook (in this process), writing the result to dst"
     from execnb.nbio import read_nb, write_nb
@@ -59,12 +77,12 @@ def main():
     failed = []
     for nb in nbs:
         t0 = time.time()
-        bad = flagged_cells_evaluated(nb)
-        if bad:
-            failed.append(nb.name)
-            for i, line in bad: print(f"FAIL {nb.name}: cell {i} is flagged but the docs build would execute it "
-                                      f"(it contains an import or an export directive): {line}")
-            continue
+        problems = chapter_rules(nb) + [f"cell {i} is flagged but the docs build would execute it (it contains an import "
+                                         f"or an export directive; move imports to the hidden import cell): {line}"
+                                         for i, line in flagged_cells_evaluated(nb)]
+        if problems:
+            for p in problems: print(f"FAIL {nb.name}: {p}")
+            failed.append(nb.name); continue
         dst = (out / nb.name).resolve()
         env = {**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1')}
         try:
