@@ -17,7 +17,7 @@ This tool, run from the repository root inside the project's environment, checks
 
 It never changes the notebooks in nbs/. Exit status 1 if any notebook fails, with the cell and the error.
 """
-import argparse, json, os, subprocess, sys, tempfile, time, warnings
+import argparse, json, os, re, subprocess, sys, tempfile, time, warnings
 warnings.filterwarnings("ignore", message="Found cells containing imports")
 from pathlib import Path
 
@@ -49,6 +49,12 @@ def chapter_rules(nb_path: Path) -> list:
     exports = [s.splitlines()[0] for c, s in zip(nb.cells, src) if c.cell_type == 'code' and s.startswith('#| export')]
     hidden = [l for l in exports[1:] if l.strip() == '#| export']
     if hidden: out.append(f'{len(hidden)} exported cells hide their code (use #| exports; only the import cell stays #| export)')
+    for k, (c, s_) in enumerate(zip(nb.cells, src)):
+        if c.cell_type == 'code' and re.match(r'#\|.*\bgpu\b', s_):
+            cap = next((src[j] for j in range(k - 1, -1, -1) if nb.cells[j].cell_type == 'markdown'), '')
+            if 'GPU' not in cap: out.append(f'the #| gpu cell {k} has no caption saying it runs on a GPU and what it prints')
+    if not any(c.cell_type == 'markdown' and re.search(r'(?m)^## Summary', s_) for c, s_ in zip(nb.cells, src)):
+        out.append('no "## Summary" section')
     kb = nb_path.stat().st_size / 1024
     if kb > MAX_KB: out.append(f'{kb:.0f} KB, more than {MAX_KB} KB (save figures at 1x, heat maps as JPEG)')
     return out
