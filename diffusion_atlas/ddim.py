@@ -5,6 +5,7 @@
 # %% ../nbs/14_ddim.ipynb #0a8177d6
 from __future__ import annotations
 import math
+import numpy as np
 import torch
 from torch import Tensor
 from .core import randn_like
@@ -62,15 +63,21 @@ def sample_ddim(denoiser, # D(xt, t) -> x0_hat in the process's own variables
 def ddim_timesteps(T:int, # number of steps of the trained chain
                    n:int, # number of sampling steps, 1 <= n <= T
                    spacing:str='uniform', # 'uniform' or 'quadratic' (DDIM sec. 4.2, App. D.2)
-                  ) -> Tensor: # (n + 1,) int64, strictly decreasing from T to 0
-    "Respaced steps tau_n = T > ... > tau_0 = 0 for DDIM: tau_k = k + round((T - n) f(k / n)), exact for any n"
+                   rule:str='ddim', # 'ddim': the official code's lists; 'exact': exactly n steps from T to 0
+                  ) -> Tensor: # int64, strictly decreasing, ending at 0
+    "Respaced steps for DDIM: the official lists (index i = step i + 1, then 0) or tau_k = k + round((T - n) f(k / n))"
     for name, v in (('T', T), ('n', n)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if n > T: raise ValueError(f"cannot take n = {n} sampling steps from a chain of T = {T} steps: need n <= T")
+    if spacing not in ('uniform', 'quadratic'): raise ValueError(f"spacing must be 'uniform' or 'quadratic', got {spacing!r}")
+    if rule == 'ddim':
+        if spacing == 'uniform': idx = range(0, T, T // n)                                # may hold more than n entries
+        else: idx = {int(u) for u in np.linspace(0, np.sqrt(T * 0.8), n) ** 2}           # numpy, as the official code
+        return torch.tensor(sorted((i + 1 for i in set(idx)), reverse=True) + [0], dtype=torch.int64)
+    if rule != 'exact': raise ValueError(f"rule must be 'ddim' or 'exact', got {rule!r}")
     k, m = torch.arange(n + 1, dtype=torch.int64), T - n
     if spacing == 'uniform': extra = (2 * m * k + n) // (2 * n)                    # round(m k / n), exactly, in integers
-    elif spacing == 'quadratic': extra = (2 * m * k * k + n * n) // (2 * n * n)    # round(m k^2 / n^2)
-    else: raise ValueError(f"spacing must be 'uniform' or 'quadratic', got {spacing!r}")
+    else: extra = (2 * m * k * k + n * n) // (2 * n * n)                           # round(m k^2 / n^2)
     return (k + extra).flip(0)
 
 # %% ../nbs/14_ddim.ipynb #975dc894
