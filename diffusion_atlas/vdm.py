@@ -262,12 +262,16 @@ class VDMObjective:
     "VDM's negative variational bound per example: prior KL + reconstruction + diffusion loss, in bits/dim (Kingma+21)"
     def __init__(self, T:int=0, # 0: continuous-time diffusion loss, eq. (4); T > 0: T steps, eq. (3)
                  antithetic:bool=True, # low-discrepancy times (t0 + i/B) mod 1
-                 variance_trick:bool=True, # learned schedules: shape trained on the variance, endpoints on the bound
+                 variance_trick:bool|None=None, # learned schedules, T = 0 only: shape trained on the variance (None: on iff T = 0)
                  decoder:str='discrete', # 'discrete': 8-bit data, VDM's 256-level decoder; 'gaussian': continuous data
                  units:str='bpd'): # 'bpd': bits per dimension; 'nats': nats per example
         if not (isinstance(T, int) and T >= 0): raise ValueError(f"T must be an integer >= 0 (0: continuous time), got {T!r}")
         if decoder not in ('discrete', 'gaussian'): raise ValueError(f"decoder must be 'discrete' or 'gaussian', got {decoder!r}")
         if units not in ('bpd', 'nats'): raise ValueError(f"units must be 'bpd' or 'nats', got {units!r}")
+        if variance_trick is None: variance_trick = T == 0
+        if variance_trick and T > 0:
+            raise ValueError(f"the variance trick is only valid in continuous time (T = 0): with T = {T} the bound depends on the "
+                             "schedule's shape; use variance_trick=False (or leave it None)")
         self.T, self.antithetic, self.variance_trick, self.decoder, self.units = T, antithetic, variance_trick, decoder, units
 
     def times(self, process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
