@@ -136,6 +136,7 @@ class Table1Column:
     sampler:Callable          # sample_x(model, x, sigmas, ...) with the column's solver, schedule and scaling
     grid:Callable             # n -> (n + 1,) decreasing noise levels ending in 0: the column's time steps
     about:str = ''
+    round_sigma:Callable|None = None   # sigma -> the nearest trained level (iDDPM), applied to every level sampled
 
     def model(self, net) -> Denoiser:
         "The trainable denoiser around a raw network `net(x, c_noise, **cond)`"
@@ -146,7 +147,9 @@ class Table1Column:
                n:int, # number of steps
                *, generator:torch.Generator|None=None, callback=None, **model_kw) -> Tensor:
         "Table 1's deterministic sampler with n steps, started from sigma_0 * noise"
-        sig = self.grid(n).to(device=noise.device, dtype=noise.dtype)
+        sig = self.grid(n)
+        if self.round_sigma is not None: sig = torch.cat([self.round_sigma(sig[:-1]), sig[-1:]])   # EDM's generate.py
+        sig = sig.to(device=noise.device, dtype=noise.dtype)
         return self.sampler(model, sig[0] * noise, sig, generator=generator, callback=callback, **model_kw)
 
 def edm_table1(name:str, # 'vp', 've', 'iddpm' or 'edm'
@@ -166,7 +169,7 @@ def edm_table1(name:str, # 'vp', 've', 'iddpm' or 'edm'
         pre = IDDPMPrecond(1000, 0.001, 0.008)
         return Table1Column('iddpm', DiscreteVP(cosine_betas(1000, 0.008, 0.999)), pre,
                             Objective(DiscreteUniformTime(1000), SNRWeight()), 1., sample_euler, partial(iddpm_grid, precond=pre),
-                            'iDDPM (Nichol & Dhariwal 21): M = 1000 cosine levels, Euler in sigma from u_8')
+                            'iDDPM (Nichol & Dhariwal 21): M = 1000 cosine levels, Euler in sigma from u_8', pre.round_sigma)
     if name == 'edm':
         return Table1Column('edm', EDMProcess(0.002, 80., 7.), EDMPrecond(sigma_data),
                             Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)), 1., sample_heun,
@@ -186,17 +189,20 @@ def sample_edm(model, # model(x, sigma) -> x0_hat on the scaled variable
                s_churn:float=0., # total churn; gamma_i = min(s_churn / N, sqrt(2) - 1)
                s_tmin:float=0., s_tmax:float=float('inf'), # churn only for sigma_i in [s_tmin, s_tmax]
                s_noise:float=1., # std of the added noise (slightly > 1 counters over-denoising)
+               round_sigma=None, # sigma -> nearest trained level (e.g. IDDPMPrecond.round_sigma): applied to the grid and sigma-hat
                **model_kw) -> Tensor: # (B, ...) samples at sigmas[-1]
     "EDM's stochastic sampler: churn noise, then a Heun step; Euler for the last step to 0 (Karras+22 Alg. 2)"
     if not (s_churn >= 0 and s_noise >= 0 and s_tmin <= s_tmax):
         raise ValueError(f"need s_churn >= 0, s_noise >= 0 and s_tmin <= s_tmax, got {s_churn}, {s_noise}, {s_tmin}, {s_tmax}")
     if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
-    sigmas = check_sigmas(sigmas).to(device=x.device, dtype=x.dtype)
+    sigmas = check_sigmas(sigmas)
+    if round_sigma is not None: sigmas = torch.cat([round_sigma(sigmas[:-1]), sigmas[-1:]])       # as EDM's generate.py
+    sigmas = sigmas.to(device=x.device, dtype=x.dtype)
     n = len(sigmas) - 1
     for i in range(n):
         s, s_next = sigmas[i], sigmas[i + 1]
         gamma = _churn(s, n, s_churn, s_tmin, s_tmax)
-        s_hat = s * (1 + gamma)
+        s_hat = s * (1 + gamma) if round_sigma is None or gamma == 0 else round_sigma(s * (1 + gamma))
         if gamma > 0: x = x + (s_hat**2 - s**2).sqrt() * s_noise * randn_like(x, generator)   # churn: sigma -> s_hat
         x0_hat = eval_model(model, x, s_hat, **model_kw)
         d = (x - x0_hat) / s_hat                                       # slope at s_hat, eq. (3)
