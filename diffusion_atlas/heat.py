@@ -225,7 +225,7 @@ class IdealHeatMean:
 def sample_ihdm(model, # model(u, t) -> mean of u_{k-1} (IHDMModel, IdealHeatMean, or a CountNFE around one)
                 process:HeatProcess, # the forward process the model was trained on (its K levels)
                 x:Tensor, # (B, C, H, W) start u_K, e.g. model.prior.sample(shape, generator)
-                *, delta:float=0.025, # std of the noise added after every step but the last (paper: 1.25 sigma)
+                *, delta:float=0.025, # std of the noise added after every step but the last (official: 0.01 default, 0.013 in its README, on [0, 1]: 0.02, 0.026 here)
                 generator:torch.Generator|None=None, callback=None, **cond) -> Tensor: # (B, C, H, W) samples
     "IHDM's sampler u_{k-1} = mu(u_k, k) + delta * eps for k = K..1, returning the last mean (Rissanen+23 Alg. 2); K evaluations"
     if not isinstance(process, HeatProcess): raise TypeError(f"sample_ihdm needs a HeatProcess, got {process!r}")
