@@ -14,7 +14,7 @@ from .space import Denoiser, Objective
 
 # %% auto #0
 __all__ = ['CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint', 'load_checkpoint',
-           'TrainResult', 'train']
+           'TrainResult', 'train', 'digits_throughput']
 
 # %% ../nbs/04_train.ipynb #70cf1ee2
 @dataclass
@@ -241,3 +241,16 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
         del model; import gc; gc.collect()
     secs = time.time() - t0
     return TrainResult(denoiser, ema, history, step, secs, (step - step0) * cfg.batch_size / max(secs, 1e-9))
+
+# %% ../nbs/04_train.ipynb #9708e01c
+def digits_throughput(images:Tensor, # (N, 1, 8, 8) uint8 digits
+                      steps:int=300, batch_size:int=256, compile:bool=False, amp:bool|None=True, channels_last:bool|None=True,
+                      net_kw:dict|None=None, # overrides of digits_unet()
+                      device='cuda') -> TrainResult:
+    "train() on EDM's digits recipe with bf16 autocast and channels_last (True: on any device); its images_per_second"
+    from diffusion_atlas.nets import digits_unet
+    from diffusion_atlas.space import EDMProcess, EDMPrecond, LogNormalSigma, EDMWeight
+    torch.manual_seed(0)
+    D = Denoiser(digits_unet(**{'noise_scale': 1., **(net_kw or {})}), EDMProcess(), EDMPrecond(0.5))
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=1e-3, compile=compile, amp=amp, channels_last=channels_last, log_every=1)
+    return train(D, Objective(LogNormalSigma(), EDMWeight(0.5)), images.to(device), cfg, device=device, progress=False)
