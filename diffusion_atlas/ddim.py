@@ -12,7 +12,7 @@ from .core import randn_like
 from .space import Process, check_times, eval_denoiser
 
 # %% auto #0
-__all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp']
+__all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp', 'ddim_sample_grid']
 
 # %% ../nbs/14_ddim.ipynb #5d3562ce
 def ddim_posterior(process:Process, # the forward process (any basis; Gaussian family: DDIM's setting)
@@ -121,3 +121,24 @@ def slerp(z0:Tensor, # (B, ...) first latents
     w0 = torch.where(small, 1 - a, torch.sin((1 - a) * theta) / torch.where(small, 1., sin))
     w1 = torch.where(small, a, torch.sin(a * theta) / torch.where(small, 1., sin))
     return w0 * z0 + w1 * z1
+
+# %% ../nbs/14_ddim.ipynb #1bcbdca8
+def ddim_sample_grid(denoiser, # D(xt, t) -> x0_hat, e.g. the EMA of chapter 12's CIFAR-10 DDPM
+                     process:Process, # its DiscreteVP
+                     shape:tuple, # (C, H, W) of one sample
+                     *, n_samples:int=50_000, batch:int=1000,
+                     steps=(10, 20, 50, 100), etas=(0., 1.), spacing:str='quadratic', # DDIM Table 1's CIFAR-10 grid
+                     device='cuda') -> dict: # {(eta, N): (n_samples, C, H, W) samples in [-1, 1] on the CPU}
+    "DDIM samples for every (eta, N) on the official grids, bf16 autocast on any device, the same codes x_T for each setting"
+    from diffusion_atlas.core import make_generator
+    device, out = torch.device(device), {}
+    for N in steps:
+        ts = process.timestep_t(ddim_timesteps(process.T, N, spacing)).to(device, torch.float32)
+        for eta in etas:
+            g, xs = make_generator(0, device), []
+            with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
+                for i in range(0, n_samples, batch):
+                    xT = process.prior_sample((min(batch, n_samples - i), *shape), g, device=device)
+                    xs.append(sample_ddim(denoiser, process, xT, ts, eta=eta, generator=g).float().clamp(-1, 1).cpu())
+            out[eta, N] = torch.cat(xs)
+    return out

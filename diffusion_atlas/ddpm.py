@@ -13,7 +13,8 @@ from .space import GaussianProcess, Process, eval_denoiser
 # %% auto #0
 __all__ = ['linear_betas', 'cosine_betas', 'DiscreteVP', 'space_timesteps', 'ddpm_timesteps', 'ddpm_transition',
            'ddpm_log_variance', 'learned_variance', 'SplitOutput', 'sample_ddpm', 'DiscreteUniformTime', 'gaussian_kl',
-           'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd', 'ddpm_cifar10_run']
+           'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd', 'ddpm_cifar10_train',
+           'ddpm_cifar10_run']
 
 # %% ../nbs/12_ddpm.ipynb #f148a55d
 def _check_T(T):
@@ -292,27 +293,33 @@ def vlb_bpd(denoiser, process:DiscreteVP, x0:Tensor, **kw) -> dict:
     return dict(prior=L[:, -1], diffusion=L[:, 1:-1].sum(1), decoder=L[:, 0], total=L.sum(1))
 
 # %% ../nbs/12_ddpm.ipynb #a30111fa
-def ddpm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
-                     test_images:Tensor, # (M, 3, H, W) uint8 test images for the bound
-                     *, steps:int=800_000, # optimiser steps (Ho+20: 800k)
-                     batch_size:int=128, T:int=1000, # Ho+20: batch 128, T = 1000
-                     net_kw:dict|None=None, # overrides of `ddpm_cifar10()`, e.g. a narrow model for the CPU check
-                     n_samples:int=50_000, sample_batch:int=500, # samples for FID, drawn in batches
-                     n_bound:int=1000, # test images for the bound (T network calls each)
-                     run_dir=None, device='cuda', progress:bool=True) -> dict:
-    "Ho+20's CIFAR-10 run (App. B): L_simple training, then Alg. 2 samples with sigma^2 = beta ('fixedlarge') and the test bound"
+def ddpm_cifar10_train(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
+                       *, steps:int=800_000, # optimiser steps (Ho+20: 800k)
+                       batch_size:int=128, T:int=1000, # Ho+20: batch 128, T = 1000
+                       net_kw:dict|None=None, # overrides of `ddpm_cifar10()`, e.g. a narrow model for the CPU check
+                       run_dir=None, device='cuda', progress:bool=True):
+    "Ho+20's CIFAR-10 training (App. B): L_simple, Adam 2e-4, 5000 warm-up steps, clipping at 1, flips, EMA 0.9999 per step"
     from diffusion_atlas.nets import ddpm_cifar10
     from diffusion_atlas.train import train, TrainConfig
-    from diffusion_atlas.data import to_float
     from diffusion_atlas.space import Denoiser, EpsParam, Objective, SNRWeight
-    from diffusion_atlas.core import make_generator, randn
-    device, p = torch.device(device), DiscreteVP(linear_betas(T))
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=True, weight_decay=0.,
                       ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,  # 0.9999 per step of 128
                       amp=True, channels_last=True, ckpt_every=10_000, seed=0)                          # bf16, channels_last: any device
-    run = train(Denoiser(ddpm_cifar10(**(net_kw or {})), p, EpsParam()), Objective(DiscreteUniformTime(), SNRWeight()), images, cfg,
-                run_dir=run_dir, device=device, progress=progress)
-    D = run.ema.eval()
+    return train(Denoiser(ddpm_cifar10(**(net_kw or {})), DiscreteVP(linear_betas(T)), EpsParam()),
+                 Objective(DiscreteUniformTime(), SNRWeight()), images, cfg, run_dir=run_dir, device=device, progress=progress)
+
+def ddpm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
+                     test_images:Tensor, # (M, 3, H, W) uint8 test images for the bound
+                     *, steps:int=800_000, batch_size:int=128, T:int=1000, net_kw:dict|None=None, # as ddpm_cifar10_train
+                     n_samples:int=50_000, sample_batch:int=500, # samples for FID, drawn in batches
+                     n_bound:int=1000, # test images for the bound (T network calls each)
+                     run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "Ho+20's CIFAR-10 run (App. B): ddpm_cifar10_train, then Alg. 2 samples with sigma^2 = beta ('fixedlarge') and the test bound"
+    from diffusion_atlas.data import to_float
+    from diffusion_atlas.core import make_generator, randn
+    device = torch.device(device)
+    run = ddpm_cifar10_train(images, steps=steps, batch_size=batch_size, T=T, net_kw=net_kw, run_dir=run_dir, device=device, progress=progress)
+    D = run.ema.eval(); p = D.process
     g, out = make_generator(0, device=device), []
     with torch.no_grad():
         for k in range(0, n_samples, sample_batch):
