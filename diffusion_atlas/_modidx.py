@@ -1032,5 +1032,6 @@ d = { 'settings': { 'branch': 'main',
                                      'diffusion_atlas.vdm.randomize_shape': ('vdm.html#randomize_shape', 'diffusion_atlas/vdm.py'),
                                      'diffusion_atlas.vdm.reconstruction_nll': ('vdm.html#reconstruction_nll', 'diffusion_atlas/vdm.py'),
                                      'diffusion_atlas.vdm.vdm_bits_per_dim': ('vdm.html#vdm_bits_per_dim', 'diffusion_atlas/vdm.py'),
+                                     'diffusion_atlas.vdm.vdm_cifar10_run': ('vdm.html#vdm_cifar10_run', 'diffusion_atlas/vdm.py'),
                                      'diffusion_atlas.vdm.vdm_decoder_log_prob': ( 'vdm.html#vdm_decoder_log_prob',
                                                                                    'diffusion_atlas/vdm.py')}}}
