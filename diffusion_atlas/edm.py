@@ -20,7 +20,8 @@ from .score_sde import sde_for
 
 # %% auto #0
 __all__ = ['SigmaPrecond', 'VPPrecond', 'VEPrecond', 'IDDPMPrecond', 'VEPower', 'sample_euler_schedule', 'iddpm_grid',
-           'Table1Column', 'edm_table1', 'sample_edm', 'edm_grid', 'EDMAugment', 'AugmentedObjective']
+           'Table1Column', 'edm_table1', 'sample_edm', 'edm_grid', 'EDMAugment', 'AugmentedObjective',
+           'edm_cifar10_run']
 
 # %% ../nbs/16_edm.ipynb #c8e5f7bf
 class SigmaPrecond(Param):
@@ -325,3 +326,31 @@ class AugmentedObjective:
         x_aug, labels = self.augment(x0, generator)
         return self.objective(denoiser, x_aug, generator=generator, process=process, t=t, eps=eps, augment_labels=labels, **cond)
     def __repr__(self): return f'AugmentedObjective({self.objective!r}, {self.augment!r})'
+
+# %% ../nbs/16_edm.ipynb #d9d29055
+def edm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                    *, column:str='edm', # Table 1's column to train (config F is 'edm')
+                    batch_size:int=512, train_images:int=200_000_000, warmup_images:int=10_000_000, # EDM: 200M images, 10M warm-up
+                    net_kw:dict|None=None, # overrides of edm_ddpmpp_cifar10()
+                    n_samples:int=50_000, sample_batch:int=500, n_steps:int=18, # Heun 18 steps = 35 NFE
+                    run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "EDM's CIFAR-10 run (Karras+22 Table 2, config F, DDPM++): augmentation p = 0.12, Adam 1e-3, EMA 0.5M images; Heun samples"
+    from diffusion_atlas.nets import edm_ddpmpp_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.space import as_sigma_model
+    from diffusion_atlas.core import make_generator
+    device, col = torch.device(device), edm_table1(column)
+    net = edm_ddpmpp_cifar10(**(net_kw or {}))                          # dropout 0.13, augment_dim 9, noise_scale 1
+    cfg = TrainConfig(steps=max(1, train_images // batch_size), batch_size=batch_size, lr=1e-3, warmup=warmup_images // batch_size,
+                      grad_clip=None, ema_halflife_kimg=500., ema_rampup=0.05, hflip=False, amp=True, channels_last=True,
+                      ckpt_every=5_000, seed=0)
+    run = train(col.model(net), AugmentedObjective(col.objective, EDMAugment(p=0.12)), images, cfg, run_dir=run_dir,
+                device=device, progress=progress)
+    D = run.ema.eval()
+    model = as_sigma_model(D, D.process)                                # augment_labels omitted = zero = no augmentation
+    g, out = make_generator(0, device), []
+    with torch.no_grad():
+        for k in range(0, n_samples, sample_batch):
+            z = randn((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+            out.append(col.sample(model, z, n_steps).clamp(-1, 1).cpu())
+    return dict(samples=torch.cat(out), run=run)
