@@ -12,7 +12,7 @@ from .space import Process, DCTBasis, VPCosine, EpsParam, Objective, UniformTime
 from .recipes import Recipe, Option, register_recipe
 
 # %% auto #0
-__all__ = ['BlurProcess', 'blur_posterior']
+__all__ = ['BlurProcess', 'blur_posterior', 'blur_cifar10_run']
 
 # %% ../nbs/19_blurring.ipynb #91e61205
 class BlurProcess(Process):
@@ -90,3 +90,30 @@ def _blur_recipe(sigma_data, image_shape, data, blur_max=None):
                   1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
                   'eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
                   samplers=('posterior',))
+
+# %% ../nbs/19_blurring.ipynb #9b8a9c29
+def blur_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                     *, steps:int=800_000, batch_size:int=128, sigma_blur_max:float=20.,
+                     net_kw:dict|None=None, # overrides of ddpm_cifar10(noise_scale=1000)
+                     n_samples:int=50_000, sample_batch:int=500, sample_steps:int=1000,
+                     run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "Blurring diffusion's CIFAR-10 process (Hoogeboom & Salimans 23) with Ho+20's network and optimiser; posterior-sampler samples"
+    from diffusion_atlas.nets import ddpm_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.core import make_generator
+    from diffusion_atlas.space import Denoiser, EpsParam, Objective, UniformTime, SNRWeight, sample_posterior
+    device = torch.device(device)
+    H, W = images.shape[-2:]
+    p = BlurProcess(H, W, sigma_blur_max=sigma_blur_max, d_min=0.001, logsnr_min=-10., logsnr_max=10.)
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=True,
+                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,   # EMA 0.9999 per step of 128
+                      amp=True, channels_last=True, ckpt_every=10_000, seed=0)
+    run = train(Denoiser(ddpm_cifar10(**{'noise_scale': 1000., **(net_kw or {})}), p, EpsParam()), Objective(UniformTime(0., 1.), SNRWeight()),
+                images, cfg, run_dir=run_dir, device=device, progress=progress)
+    D, g, out = run.ema.eval(), make_generator(0, device), []
+    ts = torch.linspace(1, 0, sample_steps + 1, device=device)
+    with torch.no_grad():
+        for k in range(0, n_samples, sample_batch):
+            x1 = p.prior_sample((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+            out.append(sample_posterior(D, p, x1, ts, generator=g).clamp(-1, 1).cpu())
+    return dict(samples=torch.cat(out), run=run)

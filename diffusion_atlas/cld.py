@@ -13,7 +13,7 @@ from .recipes import Recipe, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['CLDProcess', 'CLDScoreParam', 'CLDScoreModel', 'CLDObjective', 'CLDMixtureScore', 'cld_time_grid', 'sample_cld_em',
-           'sample_sscs']
+           'sample_sscs', 'cld_cifar10_run']
 
 # %% ../nbs/17_cld.ipynb #c0bc0655
 class CLDProcess(Process):
@@ -359,3 +359,29 @@ def _draw_sscs(D, recipe, shape, steps, generator, device):
 def _draw_cld_em(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_cld_em(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
+
+# %% ../nbs/17_cld.ipynb #d8456bd3
+def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                    *, steps:int=800_000, batch_size:int=128, warmup:int=100_000,
+                    net_kw:dict|None=None, # overrides of the NCSN++-like UNet below
+                    n_samples:int=256, sscs_steps=(50, 150, 500), # SSCS samples at each number of steps (N + 1 NFE)
+                    run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "CLD's CIFAR-10 configuration (official specific_cifar10.txt): HSM with the eps weighting, mixed score; SSCS samples"
+    from diffusion_atlas.nets import UNet
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.core import make_generator
+    device = torch.device(device)
+    net = UNet(**{**dict(img_resolution=32, in_channels=6, out_channels=3, model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8,
+                         attn_resolutions=(16,), dropout=0.1, embedding='fourier', noise_scale=1., resample='block',
+                         resample_filter=(1, 3, 3, 1), skip_scale=0.5 ** 0.5, init_zero=0.), **(net_kw or {})})
+    model = CLDScoreModel(net, CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True, log_time=True))
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=warmup, grad_clip=1.,
+                      ema_halflife_kimg=math.log(2) / -math.log(0.9999) * 128 / 1000, ema_rampup=None, hflip=True, seed=0,
+                      amp=True, channels_last=True, ckpt_every=10_000)
+    run = train(model, CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), images, cfg, run_dir=run_dir, device=device, progress=progress)
+    out, pc = {}, run.ema.process
+    with torch.no_grad():
+        u1 = pc.prior_sample((n_samples, *images.shape[1:]), make_generator(0, device), device=device)
+        for N in sscs_steps:
+            out[N] = sample_sscs(run.ema.eval(), pc, u1, cld_time_grid(N, device=device), generator=make_generator(1, device)).clamp(-1, 1).cpu()
+    return dict(samples=out, run=run)

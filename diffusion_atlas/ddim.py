@@ -5,6 +5,7 @@
 # %% ../nbs/14_ddim.ipynb #0a8177d6
 from __future__ import annotations
 import math
+import numpy as np
 import torch
 from torch import Tensor
 from .core import randn_like
@@ -12,7 +13,7 @@ from .space import Process, check_times, eval_denoiser, DiscreteVP
 from .recipes import register_sampler, GAUSSIAN, gaussian_process
 
 # %% auto #0
-__all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp', 'ddim_time_grid']
+__all__ = ['ddim_posterior', 'sample_ddim', 'ddim_timesteps', 'ddim_invert', 'slerp', 'ddim_time_grid', 'ddim_sample_grid']
 
 # %% ../nbs/14_ddim.ipynb #5d3562ce
 def ddim_posterior(process:Process, # the forward process (any basis; Gaussian family: DDIM's setting)
@@ -63,15 +64,21 @@ def sample_ddim(denoiser, # D(xt, t) -> x0_hat in the process's own variables
 def ddim_timesteps(T:int, # number of steps of the trained chain
                    n:int, # number of sampling steps, 1 <= n <= T
                    spacing:str='uniform', # 'uniform' or 'quadratic' (DDIM sec. 4.2, App. D.2)
-                  ) -> Tensor: # (n + 1,) int64, strictly decreasing from T to 0
-    "Respaced steps tau_n = T > ... > tau_0 = 0 for DDIM: tau_k = k + round((T - n) f(k / n)), exact for any n"
+                   rule:str='ddim', # 'ddim': the official code's lists; 'exact': exactly n steps from T to 0
+                  ) -> Tensor: # int64, strictly decreasing, ending at 0
+    "Respaced steps for DDIM: the official lists (index i = step i + 1, then 0) or tau_k = k + round((T - n) f(k / n))"
     for name, v in (('T', T), ('n', n)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if n > T: raise ValueError(f"cannot take n = {n} sampling steps from a chain of T = {T} steps: need n <= T")
+    if spacing not in ('uniform', 'quadratic'): raise ValueError(f"spacing must be 'uniform' or 'quadratic', got {spacing!r}")
+    if rule == 'ddim':
+        if spacing == 'uniform': idx = range(0, T, T // n)                                # may hold more than n entries
+        else: idx = {int(u) for u in np.linspace(0, np.sqrt(T * 0.8), n) ** 2}           # numpy, as the official code
+        return torch.tensor(sorted((i + 1 for i in set(idx)), reverse=True) + [0], dtype=torch.int64)
+    if rule != 'exact': raise ValueError(f"rule must be 'ddim' or 'exact', got {rule!r}")
     k, m = torch.arange(n + 1, dtype=torch.int64), T - n
     if spacing == 'uniform': extra = (2 * m * k + n) // (2 * n)                    # round(m k / n), exactly, in integers
-    elif spacing == 'quadratic': extra = (2 * m * k * k + n * n) // (2 * n * n)    # round(m k^2 / n^2)
-    else: raise ValueError(f"spacing must be 'uniform' or 'quadratic', got {spacing!r}")
+    else: extra = (2 * m * k * k + n * n) // (2 * n * n)                           # round(m k^2 / n^2)
     return (k + extra).flip(0)
 
 # %% ../nbs/14_ddim.ipynb #975dc894
@@ -126,3 +133,24 @@ def ddim_time_grid(process, steps:int) -> Tensor:
 def _draw_ddim(D, recipe, shape, steps, generator, device):
     p = gaussian_process(D, 'ddim')
     return sample_ddim(D, p, p.prior_sample(shape, generator, device=device), ddim_time_grid(p, steps).to(device), eta=0., generator=generator)
+
+# %% ../nbs/14_ddim.ipynb #1bcbdca8
+def ddim_sample_grid(denoiser, # D(xt, t) -> x0_hat, e.g. the EMA of chapter 12's CIFAR-10 DDPM
+                     process:Process, # its DiscreteVP
+                     shape:tuple, # (C, H, W) of one sample
+                     *, n_samples:int=50_000, batch:int=1000,
+                     steps=(10, 20, 50, 100), etas=(0., 1.), spacing:str='quadratic', # DDIM Table 1's CIFAR-10 grid
+                     device='cuda') -> dict: # {(eta, N): (n_samples, C, H, W) samples in [-1, 1] on the CPU}
+    "DDIM samples for every (eta, N) on the official grids, bf16 autocast on any device, the same codes x_T for each setting"
+    from diffusion_atlas.core import make_generator
+    device, out = torch.device(device), {}
+    for N in steps:
+        ts = process.timestep_t(ddim_timesteps(process.T, N, spacing)).to(device, torch.float32)
+        for eta in etas:
+            g, xs = make_generator(0, device), []
+            with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
+                for i in range(0, n_samples, batch):
+                    xT = process.prior_sample((min(batch, n_samples - i), *shape), g, device=device)
+                    xs.append(sample_ddim(denoiser, process, xT, ts, eta=eta, generator=g).float().clamp(-1, 1).cpu())
+            out[eta, N] = torch.cat(xs)
+    return out

@@ -13,21 +13,47 @@ from .space import (GaussianProcess, Process, eval_denoiser, DiscreteVP, linear_
 from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN
 
 # %% auto #0
-__all__ = ['ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance', 'learned_variance', 'SplitOutput', 'sample_ddpm',
-           'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd']
+__all__ = ['space_timesteps', 'ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance', 'learned_variance', 'SplitOutput',
+           'sample_ddpm', 'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd', 'ddpm_cifar10_train',
+           'ddpm_cifar10_run']
 
 # %% ../nbs/12_ddpm.ipynb #e605cb76
 def _check_discrete(process):
     if not isinstance(process, DiscreteVP):
         raise TypeError(f"DDPM's formulas need a DiscreteVP process (its betas), got {process!r}")
 
-def ddpm_timesteps(process:DiscreteVP, steps:int|Tensor|None=None) -> Tensor:
-    "Decreasing integer steps T, ..., 0: all T (None), K evenly spaced (an int, N&D21 respacing), or a given sequence"
+def space_timesteps(T:int, # number of steps of the trained chain
+                    sections:int|str|list, # steps per equal section: K, "10,15,20" or [10, 15, 20]
+                   ) -> Tensor: # (K,) int64 kept steps, decreasing, in 1..T (T and 1 always kept)
+    "N&D21 respacing (improved-diffusion `space_timesteps`): each of len(sections) equal parts of 1..T strided evenly from its first to its last step"
+    counts = [int(c) for c in sections.split(',')] if isinstance(sections, str) else [sections] if isinstance(sections, int) else list(sections)
+    if not counts or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in counts):
+        raise ValueError(f"sections must be positive step counts (an int, '10,15,20' or a list), got {sections!r}")
+    kept, start = [], 0                                   # start: 0-based index of the section's first step
+    for n, c in enumerate(counts):
+        size = T // len(counts) + (n < T % len(counts))   # the first T % len sections get one more step
+        if c > size: raise ValueError(f"cannot take {c} steps from a section of {size} steps (T = {T}, sections {counts})")
+        # positions 0, s, 2s, ... with s = (size - 1) / (c - 1) summed in floats and rounded (ties to even), exactly as
+        # the official loop does: exact rationals would round some ties differently (e.g. 49.5 in "10,15,20" of T = 300)
+        stride, pos = (size - 1) / (c - 1) if c > 1 else 1., 0.
+        for _ in range(c):
+            kept.append(start + round(pos) + 1); pos += stride   # + 1: the atlas's steps are 1..T
+        start += size
+    return torch.tensor(sorted(set(kept), reverse=True), dtype=torch.int64)
+
+def ddpm_timesteps(process:DiscreteVP,
+                   steps:int|str|Tensor|None=None, # None: all T; K or "10,15,20": N&D21 respacing; or a decreasing sequence
+                   spacing:str='sections', # for int/str steps: 'sections' (N&D21's code) or 'linspace' (T, T - T/K, ..., T/K)
+                  ) -> Tensor: # decreasing int64 steps T, ..., 0
+    "Decreasing integer steps T, ..., 0 that the sampler visits: all T, N&D21's respacing, or a given sequence"
     _check_discrete(process); T = process.T
+    if spacing not in ('sections', 'linspace'): raise ValueError(f"spacing must be 'sections' or 'linspace', got {spacing!r}")
     if steps is None: return torch.arange(T, -1, -1)
-    if isinstance(steps, int):
-        if not 1 <= steps <= T: raise ValueError(f"steps must lie in 1..{T}, got {steps}")
+    if isinstance(steps, int) and not isinstance(steps, bool) and not 1 <= steps <= T: raise ValueError(f"steps must lie in 1..{T}, got {steps}")
+    if isinstance(steps, (int, str)) and spacing == 'linspace':
+        if isinstance(steps, str): raise ValueError("spacing='linspace' needs an int number of steps")
         return torch.linspace(T, 0, steps + 1, dtype=torch.float64).round().long()
+    if isinstance(steps, (int, str)): return torch.cat([space_timesteps(T, steps), torch.zeros(1, dtype=torch.int64)])
     s = torch.as_tensor(steps)
     if s.is_floating_point() or s.ndim != 1 or len(s) < 1: raise ValueError("steps must be an int or a 1-D sequence of integer steps")
     if s[-1] != 0: s = torch.cat([s, s.new_zeros(1)])
@@ -54,12 +80,13 @@ def learned_variance(process:DiscreteVP, t:Tensor, # (B,) times on the grid i/T
                      v:Tensor, # (B, ...) interpolation weight: 1 gives beta, 0 gives beta-tilde
                      r:Tensor|None=None, # (B,) earlier times (default: one step back, t - 1/T)
                     ) -> Tensor: # (B, ...) variance of the reverse step
-    "Sigma = exp(v log beta + (1 - v) log beta-tilde), N&D21 eq. (15)"
+    "Sigma = exp(v log beta + (1 - v) log beta-tilde), N&D21 eq. (15); log beta-tilde clipped at step 1, log beta never (N&D21 code)"
     _check_discrete(process)
     i = process.timestep(t).cpu()
     if (i < 1).any(): raise ValueError("learned_variance needs t >= 1/T")
     j = i - 1 if r is None else process.timestep(r).cpu()
-    lb, lbt = (bcast(ddpm_log_variance(process, i, j, k).to(device=v.device, dtype=v.dtype), v) for k in ('beta', 'beta_tilde'))
+    lb = bcast(ddpm_transition(process, i, j)[2].log().to(device=v.device, dtype=v.dtype), v)      # log beta: unclipped
+    lbt = bcast(ddpm_log_variance(process, i, j, 'beta_tilde').to(device=v.device, dtype=v.dtype), v)
     return (v * lb + (1 - v) * lbt).exp()
 
 class SplitOutput(nn.Module):
@@ -171,3 +198,39 @@ def _ddpm_recipe(sigma_data, image_shape, data):
 def _draw_ddpm(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), generator=generator, steps=steps)
+
+# %% ../nbs/12_ddpm.ipynb #a30111fa
+def ddpm_cifar10_train(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
+                       *, steps:int=800_000, # optimiser steps (Ho+20: 800k)
+                       batch_size:int=128, T:int=1000, # Ho+20: batch 128, T = 1000
+                       net_kw:dict|None=None, # overrides of `ddpm_cifar10()`, e.g. a narrow model for the CPU check
+                       run_dir=None, device='cuda', progress:bool=True):
+    "Ho+20's CIFAR-10 training (App. B): L_simple, Adam 2e-4, 5000 warm-up steps, clipping at 1, flips, EMA 0.9999 per step"
+    from diffusion_atlas.nets import ddpm_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.space import Denoiser, EpsParam, Objective, SNRWeight
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=True, weight_decay=0.,
+                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,  # 0.9999 per step of 128
+                      amp=True, channels_last=True, ckpt_every=10_000, seed=0)                          # bf16, channels_last: any device
+    return train(Denoiser(ddpm_cifar10(**(net_kw or {})), DiscreteVP(linear_betas(T)), EpsParam()),
+                 Objective(DiscreteUniformTime(), SNRWeight()), images, cfg, run_dir=run_dir, device=device, progress=progress)
+
+def ddpm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
+                     test_images:Tensor, # (M, 3, H, W) uint8 test images for the bound
+                     *, steps:int=800_000, batch_size:int=128, T:int=1000, net_kw:dict|None=None, # as ddpm_cifar10_train
+                     n_samples:int=50_000, sample_batch:int=500, # samples for FID, drawn in batches
+                     n_bound:int=1000, # test images for the bound (T network calls each)
+                     run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "Ho+20's CIFAR-10 run (App. B): ddpm_cifar10_train, then Alg. 2 samples with sigma^2 = beta ('fixedlarge') and the test bound"
+    from diffusion_atlas.data import to_float
+    from diffusion_atlas.core import make_generator, randn
+    device = torch.device(device)
+    run = ddpm_cifar10_train(images, steps=steps, batch_size=batch_size, T=T, net_kw=net_kw, run_dir=run_dir, device=device, progress=progress)
+    D = run.ema.eval(); p = D.process
+    g, out = make_generator(0, device=device), []
+    with torch.no_grad():
+        for k in range(0, n_samples, sample_batch):
+            xT = randn((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+            out.append(sample_ddpm(lambda xt, t: D(xt, t).clamp(-1, 1), p, xT, variance='beta', generator=g).clamp(-1, 1).cpu())
+        bpd = {k: v.mean().item() for k, v in vlb_bpd(D, p, to_float(test_images[:n_bound]).to(device), generator=g).items()}
+    return dict(samples=torch.cat(out), bpd=bpd, run=run)

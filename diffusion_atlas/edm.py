@@ -21,7 +21,7 @@ from .score_sde import sde_for
 
 # %% auto #0
 __all__ = ['SigmaPrecond', 'VPPrecond', 'VEPrecond', 'IDDPMPrecond', 'VEPower', 'sample_euler_schedule', 'iddpm_grid',
-           'Table1Column', 'edm_table1', 'sample_edm', 'EDMAugment', 'AugmentedObjective']
+           'Table1Column', 'edm_table1', 'sample_edm', 'EDMAugment', 'AugmentedObjective', 'edm_cifar10_run']
 
 # %% ../nbs/16_edm.ipynb #c8e5f7bf
 class SigmaPrecond(Param):
@@ -137,6 +137,7 @@ class Table1Column:
     sampler:Callable          # sample_x(model, x, sigmas, ...) with the column's solver, schedule and scaling
     grid:Callable             # n -> (n + 1,) decreasing noise levels ending in 0: the column's time steps
     about:str = ''
+    round_sigma:Callable|None = None   # sigma -> the nearest trained level (iDDPM), applied to every level sampled
 
     def model(self, net) -> Denoiser:
         "The trainable denoiser around a raw network `net(x, c_noise, **cond)`"
@@ -147,7 +148,9 @@ class Table1Column:
                n:int, # number of steps
                *, generator:torch.Generator|None=None, callback=None, **model_kw) -> Tensor:
         "Table 1's deterministic sampler with n steps, started from sigma_0 * noise"
-        sig = self.grid(n).to(device=noise.device, dtype=noise.dtype)
+        sig = self.grid(n)
+        if self.round_sigma is not None: sig = torch.cat([self.round_sigma(sig[:-1]), sig[-1:]])   # EDM's generate.py
+        sig = sig.to(device=noise.device, dtype=noise.dtype)
         return self.sampler(model, sig[0] * noise, sig, generator=generator, callback=callback, **model_kw)
 
 def edm_table1(name:str, # 'vp', 've', 'iddpm' or 'edm'
@@ -167,7 +170,7 @@ def edm_table1(name:str, # 'vp', 've', 'iddpm' or 'edm'
         pre = IDDPMPrecond(1000, 0.001, 0.008)
         return Table1Column('iddpm', DiscreteVP(cosine_betas(1000, 0.008, 0.999)), pre,
                             Objective(DiscreteUniformTime(1000), SNRWeight()), 1., sample_euler, partial(iddpm_grid, precond=pre),
-                            'iDDPM (Nichol & Dhariwal 21): M = 1000 cosine levels, Euler in sigma from u_8')
+                            'iDDPM (Nichol & Dhariwal 21): M = 1000 cosine levels, Euler in sigma from u_8', pre.round_sigma)
     if name == 'edm':
         return Table1Column('edm', EDMProcess(0.002, 80., 7.), EDMPrecond(sigma_data),
                             Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)), 1., sample_heun,
@@ -187,17 +190,20 @@ def sample_edm(model, # model(x, sigma) -> x0_hat on the scaled variable
                s_churn:float=0., # total churn; gamma_i = min(s_churn / N, sqrt(2) - 1)
                s_tmin:float=0., s_tmax:float=float('inf'), # churn only for sigma_i in [s_tmin, s_tmax]
                s_noise:float=1., # std of the added noise (slightly > 1 counters over-denoising)
+               round_sigma=None, # sigma -> nearest trained level (e.g. IDDPMPrecond.round_sigma): applied to the grid and sigma-hat
                **model_kw) -> Tensor: # (B, ...) samples at sigmas[-1]
     "EDM's stochastic sampler: churn noise, then a Heun step; Euler for the last step to 0 (Karras+22 Alg. 2)"
     if not (s_churn >= 0 and s_noise >= 0 and s_tmin <= s_tmax):
         raise ValueError(f"need s_churn >= 0, s_noise >= 0 and s_tmin <= s_tmax, got {s_churn}, {s_noise}, {s_tmin}, {s_tmax}")
     if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
-    sigmas = check_sigmas(sigmas).to(device=x.device, dtype=x.dtype)
+    sigmas = check_sigmas(sigmas)
+    if round_sigma is not None: sigmas = torch.cat([round_sigma(sigmas[:-1]), sigmas[-1:]])       # as EDM's generate.py
+    sigmas = sigmas.to(device=x.device, dtype=x.dtype)
     n = len(sigmas) - 1
     for i in range(n):
         s, s_next = sigmas[i], sigmas[i + 1]
         gamma = _churn(s, n, s_churn, s_tmin, s_tmax)
-        s_hat = s * (1 + gamma)
+        s_hat = s * (1 + gamma) if round_sigma is None or gamma == 0 else round_sigma(s * (1 + gamma))
         if gamma > 0: x = x + (s_hat**2 - s**2).sqrt() * s_noise * randn_like(x, generator)   # churn: sigma -> s_hat
         x0_hat = eval_model(model, x, s_hat, **model_kw)
         d = (x - x0_hat) / s_hat                                       # slope at s_hat, eq. (3)
@@ -333,3 +339,31 @@ def _draw_edm_stochastic(D, recipe, shape, steps, generator, device):
     p = gaussian_process(D, 'edm-stochastic'); sig = sigma_grid(p, steps, device)
     return sample_edm(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator,
                       s_churn=40., s_tmin=0.05, s_tmax=50., s_noise=1.003)
+
+# %% ../nbs/16_edm.ipynb #d9d29055
+def edm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                    *, column:str='edm', # Table 1's column to train (config F is 'edm')
+                    batch_size:int=512, train_images:int=200_000_000, warmup_images:int=10_000_000, # EDM: 200M images, 10M warm-up
+                    net_kw:dict|None=None, # overrides of edm_ddpmpp_cifar10()
+                    n_samples:int=50_000, sample_batch:int=500, n_steps:int=18, # Heun 18 steps = 35 NFE
+                    run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "EDM's CIFAR-10 run (Karras+22 Table 2, config F, DDPM++): augmentation p = 0.12, Adam 1e-3, EMA 0.5M images; Heun samples"
+    from diffusion_atlas.nets import edm_ddpmpp_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.space import as_sigma_model
+    from diffusion_atlas.core import make_generator
+    device, col = torch.device(device), edm_table1(column)
+    net = edm_ddpmpp_cifar10(**(net_kw or {}))                          # dropout 0.13, augment_dim 9, noise_scale 1
+    cfg = TrainConfig(steps=max(1, train_images // batch_size), batch_size=batch_size, lr=1e-3, warmup=warmup_images // batch_size,
+                      grad_clip=None, ema_halflife_kimg=500., ema_rampup=0.05, hflip=False, amp=True, channels_last=True,
+                      ckpt_every=5_000, seed=0)
+    run = train(col.model(net), AugmentedObjective(col.objective, EDMAugment(p=0.12)), images, cfg, run_dir=run_dir,
+                device=device, progress=progress)
+    D = run.ema.eval()
+    model = as_sigma_model(D, D.process)                                # augment_labels omitted = zero = no augmentation
+    g, out = make_generator(0, device), []
+    with torch.no_grad():
+        for k in range(0, n_samples, sample_batch):
+            z = randn((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+            out.append(col.sample(model, z, n_steps).clamp(-1, 1).cpu())
+    return dict(samples=torch.cat(out), run=run)

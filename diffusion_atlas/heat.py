@@ -13,7 +13,7 @@ from .recipes import Recipe, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['heat_blur', 'ihdm_blur_sigmas', 'HeatProcess', 'IHDMPrior', 'IHDMModel', 'IHDMObjective', 'IdealHeatMean',
-           'sample_ihdm']
+           'sample_ihdm', 'ihdm_cifar10_run']
 
 # %% ../nbs/18_heat_dissipation.ipynb #070884cd
 def heat_blur(x:Tensor, # (..., H, W) images (any leading dimensions: batch, channels)
@@ -226,7 +226,7 @@ class IdealHeatMean:
 def sample_ihdm(model, # model(u, t) -> mean of u_{k-1} (IHDMModel, IdealHeatMean, or a CountNFE around one)
                 process:HeatProcess, # the forward process the model was trained on (its K levels)
                 x:Tensor, # (B, C, H, W) start u_K, e.g. model.prior.sample(shape, generator)
-                *, delta:float=0.025, # std of the noise added after every step but the last (paper: 1.25 sigma)
+                *, delta:float=0.025, # std of the noise added after every step but the last (official: 0.01 default, 0.013 in its README, on [0, 1]: 0.02, 0.026 here)
                 generator:torch.Generator|None=None, callback=None, **cond) -> Tensor: # (B, C, H, W) samples
     "IHDM's sampler u_{k-1} = mu(u_k, k) + delta * eps for k = K..1, returning the last mean (Rissanen+23 Alg. 2); K evaluations"
     if not isinstance(process, HeatProcess): raise TypeError(f"sample_ihdm needs a HeatProcess, got {process!r}")
@@ -259,3 +259,30 @@ def _draw_ihdm(D, recipe, shape, steps, generator, device):
     p, model = D.process, getattr(D, 'model', D)      # D may be a CountNFE around the model
     if steps != p.K: raise ValueError(f"the IHDM sampler takes the model's K = {p.K} steps, not {steps}: use --steps {p.K}")
     return sample_ihdm(D, p, model.prior.sample(shape, generator, device=device), generator=generator, **dict(recipe.sampler_kw or {}))
+
+# %% ../nbs/18_heat_dissipation.ipynb #1fd349cd
+def ihdm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                     *, steps:int=1_300_000, batch_size:int=128, K:int=200, # official: 1.3M iterations, K = 200
+                     net_kw:dict|None=None, # overrides of the official-config UNet below
+                     n_samples:int=50_000, sample_batch:int=500, delta:float=0.026, # 0.013 on [0, 1] (the README's evaluation)
+                     run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "IHDM's official CIFAR-10 config (Rissanen+23): K levels, sigma_B 0.5..24, sigma = 0.01 on [0, 1]; samples with delta-noise"
+    from diffusion_atlas.nets import UNet
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.core import make_generator
+    device = torch.device(device)
+    H, W = images.shape[-2:]
+    p = HeatProcess(H, W, K=K, blur_sigma_min=0.5, blur_sigma_max=24., sigma=0.02)
+    net = UNet(**{**dict(img_resolution=H, in_channels=3, out_channels=3, model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=4,
+                         attn_resolutions=(8, 4), dropout=0.1, embedding='sinusoidal', noise_scale=1000., resample='conv',
+                         skip_scale=1., decoder_attn='all'), **(net_kw or {})})
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=False, weight_decay=0.,
+                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.999) / 1000, ema_rampup=None,    # EMA 0.999 per step of 128
+                      amp=True, channels_last=True, ckpt_every=10_000, seed=0)
+    run = train(IHDMModel(net, p), IHDMObjective(), images, cfg, run_dir=run_dir, device=device, progress=progress)
+    M, g, out = run.ema.eval(), make_generator(0, device), []
+    with torch.no_grad():
+        for k in range(0, n_samples, sample_batch):
+            u = M.prior.sample((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+            out.append(sample_ihdm(M, p, u, delta=delta, generator=g).clamp(-1, 1).cpu())          # K NFE each
+    return dict(samples=torch.cat(out), run=run, params=sum(q.numel() for q in net.parameters()))

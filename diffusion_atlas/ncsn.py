@@ -12,7 +12,8 @@ from .space import GaussianProcess, check_sigmas, eval_model, VE, EpsParam, Obje
 from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN
 
 # %% auto #0
-__all__ = ['GeometricSigmas', 'sliced_score_matching_loss', 'as_score_model', 'sample_langevin', 'sample_annealed_langevin']
+__all__ = ['GeometricSigmas', 'sliced_score_matching_loss', 'as_score_model', 'sample_langevin', 'sample_annealed_langevin',
+           'ncsn_cifar10_run']
 
 # %% ../nbs/11_ncsn.ipynb #4340154c
 class GeometricSigmas:
@@ -142,3 +143,28 @@ def _draw_langevin(D, recipe, shape, steps, generator, device):
     x = 2 * torch.rand(shape, generator=generator).to(device) - 1
     return sample_annealed_langevin(as_sigma_model(D, D.process), x, recipe.objective.times.sigmas(device, torch.float32),
                                     n_steps_each=steps, generator=generator, **dict(recipe.sampler_kw or {}))
+
+# %% ../nbs/11_ncsn.ipynb #eef5671f
+def ncsn_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                     *, steps:int=200_000, batch_size:int=128, # the paper: 200k iterations of batch 128
+                     n_levels:int=10, # L noise levels from 2 to 0.02 (the paper's 1 -> 0.01 on [0, 1])
+                     net_kw:dict|None=None, # overrides of ddpm_cifar10(dropout=0)
+                     n_samples:int=64, n_steps_each:int=100, step_lr:float=8e-5, # annealed Langevin, Alg. 1
+                     run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "NCSN's CIFAR-10 configuration with the library's UNet: score matching at geometric levels, annealed Langevin samples (raw weights)"
+    from diffusion_atlas.nets import ddpm_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.space import Denoiser, VE, ScoreParam, Objective, SNRWeight
+    from diffusion_atlas.core import make_generator
+    device, levels = torch.device(device), GeometricSigmas(2., 0.02, n_levels)
+    torch.manual_seed(0)
+    D = Denoiser(ddpm_cifar10(**{'dropout': 0., **(net_kw or {})}), VE(0.02, 2.), ScoreParam())
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=1e-3, betas=(0.9, 0.999), weight_decay=0., grad_clip=None,
+                      hflip=True, amp=True, channels_last=True, log_every=1000, ckpt_every=10_000)
+    run = train(D, Objective(levels, SNRWeight()), images, cfg, run_dir=run_dir, device=device, progress=progress)
+    g = make_generator(0, device)
+    with torch.no_grad():                                               # the paper sampled with the raw weights (no EMA)
+        x0 = torch.rand(n_samples, *images.shape[1:], generator=g, device=device) * 2 - 1
+        xs = sample_annealed_langevin(run.denoiser.eval().sigma_model(), x0, levels.sigmas(device=device, dtype=x0.dtype), n_steps_each=n_steps_each,
+                                      step_lr=step_lr, generator=g, final_denoise=False)
+    return dict(samples=xs.clamp(-1, 1).cpu(), run=run)

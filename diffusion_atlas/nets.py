@@ -11,7 +11,8 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['SinusoidalEmbedding', 'FourierEmbedding', 'NoiseMapping', 'TimeMLP', 'group_count', 'Resample', 'ResBlock',
-           'ConvDownsample', 'ConvUpsample', 'UNet', 'param_count', 'ddpm_cifar10', 'edm_ddpmpp_cifar10', 'digits_unet']
+           'ConvDownsample', 'ConvUpsample', 'UNet', 'param_count', 'ddpm_cifar10', 'edm_ddpmpp_cifar10', 'digits_unet',
+           'benchmark_training']
 
 # %% ../nbs/03_nets.ipynb #df9205c6
 class SinusoidalEmbedding(nn.Module):
@@ -389,3 +390,33 @@ def digits_unet(**kw) -> UNet:
     cfg = dict(img_resolution=8, in_channels=1, out_channels=1, model_channels=32, channel_mult=(1, 2),
                num_blocks=2, attn_resolutions=(4,), dropout=0.1, embedding='sinusoidal', noise_scale=1000.)
     return UNet(**{**cfg, **kw})
+
+# %% ../nbs/03_nets.ipynb #e406a50b
+def benchmark_training(net:nn.Module, # an image network net(x, c_noise, augment_labels=...) such as edm_ddpmpp_cifar10()
+                       batch_size:int=128, n_steps:int=20, warmup:int=5, # timed Adam steps after warm-up steps
+                       device='cuda', compile:bool=True, # torch.compile the network
+                       img_resolution:int|None=None) -> dict: # {'img_per_s', 'peak_gib', 'loss'}
+    "Adam steps of `net` on random data under bf16 autocast with channels_last (any device); images per second"
+    import time
+    device = torch.device(device)
+    res = img_resolution or net.img_resolution
+    net = net.to(device).to(memory_format=torch.channels_last).train()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+    g = torch.Generator(device).manual_seed(0)
+    xb = torch.randn(batch_size, net.in_channels, res, res, device=device, generator=g).to(memory_format=torch.channels_last)
+    cb = torch.randn(batch_size, device=device, generator=g)
+    kw = {'augment_labels': torch.zeros(batch_size, net.augment_dim, device=device)} if getattr(net, 'augment_dim', 0) else {}
+    cnet = torch.compile(net) if compile else net
+    def step():
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            loss = cnet(xb, cb, **kw).float().square().mean()
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        return loss
+    for _ in range(warmup): step()
+    cuda = device.type == 'cuda'
+    if cuda: torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+    t0 = time.time()
+    for _ in range(n_steps): loss = step()
+    if cuda: torch.cuda.synchronize()
+    dt = (time.time() - t0) / n_steps
+    return dict(img_per_s=batch_size / dt, peak_gib=torch.cuda.max_memory_allocated() / 2**30 if cuda else float('nan'), loss=loss.item())

@@ -14,7 +14,8 @@ from .recipes import Recipe, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight', 'soft_score',
-           'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'soft_time_grid']
+           'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'soft_time_grid', 'load_folder_64',
+           'soft_image_run']
 
 # %% ../nbs/20_soft_diffusion.ipynb #9b520455
 def check_levels(levels) -> Tensor|None:
@@ -309,3 +310,49 @@ def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
 def _draw_soft_naive(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_naive(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator)
+
+# %% ../nbs/20_soft_diffusion.ipynb #7e903e37
+def load_folder_64(root, # a folder of face images (any layout), e.g. aligned CelebA
+                   n_max:int|None=None) -> Tensor: # (N, 3, 64, 64) uint8
+    "uint8 (N, 3, 64, 64) from a folder of face images: centre square crop, bicubic resize to 64"
+    from pathlib import Path
+    import numpy as np
+    from PIL import Image
+    files = sorted(f for f in Path(root).rglob('*') if f.suffix.lower() in ('.jpg', '.jpeg', '.png'))[:n_max]
+    if not files: raise FileNotFoundError(f"no .jpg/.png images under {root}: set CELEBA64_DIR to an aligned CelebA folder")
+    out = torch.empty(len(files), 3, 64, 64, dtype=torch.uint8)
+    for i, f in enumerate(files):
+        im = Image.open(f).convert('RGB'); w, h = im.size; c = min(w, h)
+        im = im.crop(((w - c) // 2, (h - c) // 2, (w + c) // 2, (h + c) // 2)).resize((64, 64), Image.BICUBIC)
+        out[i] = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)
+    return out
+
+def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
+                   *, steps:int=400_000, batch_size:int=256,
+                   net_kw:dict|None=None, # overrides of the DDPM++ U-Net below
+                   n_samples:int=50_000, sample_batch:int=500, n_w2_steps:int=100, # Momentum Sampler on a W2 schedule
+                   w2_grid:int=2001, # resolution of w2_schedule's search
+                   run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "Soft Diffusion (blur + noise, Daras+22) on uint8 images with the atlas's DDPM++; Momentum samples on a W2 schedule, bf16"
+    from diffusion_atlas.nets import edm_ddpmpp_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.data import to_float
+    from diffusion_atlas.core import make_generator
+    from diffusion_atlas.space import Denoiser, Objective, UniformTime
+    device, res = torch.device(device), images.shape[-1]
+    prior = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(res))
+    p = BlurNoise(res, s_min=0.01, s_max=0.5, prior=prior)
+    net = edm_ddpmpp_cifar10(**{**dict(img_resolution=res, noise_scale=1000., augment_dim=0,
+                                       channel_mult=(1, 2, 2, 2) if res == 64 else (2, 2, 2)), **(net_kw or {})})
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, ema_halflife_kimg=500., hflip=True, seed=0,
+                      amp=True, channels_last=True, ckpt_every=10_000)
+    run = train(Denoiser(net, p, ResidualParam()), Objective(UniformTime(0., 1.), SoftWeight()), images, cfg, run_dir=run_dir,
+                device=device, progress=progress)
+    ema = run.ema.eval()
+    ts = w2_schedule(prior, p, n_w2_steps, grid=w2_grid).flip(0).to(device, torch.float32)
+    g, out = make_generator(0, device), []
+    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
+        for k in range(0, n_samples, sample_batch):
+            x1 = p.prior_sample((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+            out.append(sample_momentum(ema, p, x1, ts, generator=g).float().clamp(-1, 1).cpu())
+    return dict(samples=torch.cat(out), run=run)

@@ -15,7 +15,7 @@ from .nets import TimeMLP
 
 # %% auto #0
 __all__ = ['sd15_betas', 'mean_logvar_mlp', 'first_kernel', 'SD15Reverse', 'bound_terms', 'vlb', 'gaussian_data_bound',
-           'SD15Objective', 'sample_sd15', 'plot_fig1']
+           'SD15Objective', 'sample_sd15', 'plot_fig1', 'sd15_cifar10_run']
 
 # %% ../nbs/10_sohl_dickstein.ipynb #b0c979cc
 def sd15_betas(T:int=40, # number of diffusion steps (40 for the swiss roll, 1000 for images)
@@ -226,3 +226,30 @@ def _sd15_recipe(sigma_data, image_shape, data):
 def _draw_sd15(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_sd15(D, p, p.prior_sample(shape, generator, device=device), generator=generator)
+
+# %% ../nbs/10_sohl_dickstein.ipynb #09ae00cd
+def sd15_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                     test_images:Tensor, # (M, 3, H, W) uint8 test images for the bound
+                     *, steps:int=800_000, batch_size:int=128, T:int=1000,
+                     net_kw:dict|None=None, # overrides of ddpm_cifar10(out_channels=6)
+                     n_bound:int=2000, bound_batch:int=250, n_samples:int=64,
+                     run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "SD15's learned-variance chain with DDPM's U-Net and training settings: exact bound (bits/dim) on dequantised test images, samples"
+    from diffusion_atlas.nets import ddpm_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.data import to_float
+    from diffusion_atlas.core import make_generator
+    from diffusion_atlas.metrics import image_bits_per_dim
+    device, proc = torch.device(device), DiscreteVP(sd15_betas(T))
+    model = SD15Reverse(ddpm_cifar10(**{'out_channels': 6, **(net_kw or {})}), proc)
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1.0, hflip=True, ema_halflife_kimg=500,
+                      amp=True, channels_last=True, log_every=1000, ckpt_every=10_000)
+    run = train(model, SD15Objective(), images, cfg, run_dir=run_dir, device=device, progress=progress)
+    ema, g = run.ema.eval(), make_generator(50, device)
+    y = to_float(test_images[:n_bound]).to(device)
+    y = y + torch.rand(y.shape, generator=g, device=device) / 127.5                       # uniform dequantisation
+    with torch.no_grad():
+        L = torch.cat([vlb(ema, proc, y[k:k + bound_batch], g) for k in range(0, len(y), bound_batch)])
+        xs = sample_sd15(ema, proc, randn((n_samples, *images.shape[1:]), make_generator(51, device), device=device),
+                         generator=make_generator(52, device), final_noise=False)
+    return dict(bpd=float(image_bits_per_dim(L.mean(), images[0].numel())), samples=xs.clamp(-1, 1).cpu(), run=run)

@@ -591,7 +591,7 @@ def sample_euler(model, # model(x, sigma) -> x0_hat
                  sigmas:Tensor, # (N + 1,) decreasing noise levels
                  *, generator:torch.Generator|None=None, # unused: Euler is deterministic
                  callback=None, **model_kw) -> Tensor:
-    "Euler's method on the probability-flow ODE dx/dsigma = (x - D(x; sigma)) / sigma (Karras+22 eq. 3)"
+    "Euler's method on the probability-flow ODE dx/dsigma = (x - D(x; sigma)) / sigma (Karras+22 Sec. 2, Alg. 1 with Euler steps)"
     sigmas = _start(x, sigmas)
     for i in range(len(sigmas) - 1):
         s, s_next = sigmas[i], sigmas[i + 1]

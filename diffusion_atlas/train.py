@@ -14,7 +14,7 @@ from .space import Denoiser, Objective
 
 # %% auto #0
 __all__ = ['CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint', 'load_checkpoint',
-           'TrainResult', 'train']
+           'TrainResult', 'train', 'digits_throughput']
 
 # %% ../nbs/04_train.ipynb #70cf1ee2
 @dataclass
@@ -32,9 +32,9 @@ class TrainConfig:
     ema_rampup:float|None = 0.05    # half-life at most this fraction of images seen so far (EDM: 0.05)
     seed:int = 0                # everything random derives from (seed, step)
     hflip:bool = False          # random horizontal flips of image batches
-    amp:bool = True             # bf16 autocast on CUDA (ignored on CPU)
-    compile:bool = False        # torch.compile the network (CUDA)
-    channels_last:bool = True   # channels_last memory format for image networks on CUDA
+    amp:bool|None = None        # bf16 autocast: None on CUDA only, True on any device (the CPU too), False never
+    compile:bool|None = False   # torch.compile the network: None on CUDA only, True on any device, False never
+    channels_last:bool|None = None  # channels_last for image networks: None on CUDA only, True on any device, False never
     log_every:int = 50          # steps between log lines
     ckpt_every:int = 500        # steps between checkpoints (and one at the end)
     sample_every:int = 0        # steps between sample grids (0: never)
@@ -177,7 +177,8 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
     rank, world = _dist_info()
     denoiser = denoiser.to(device)
     cuda = device.type == 'cuda'
-    if cuda and cfg.channels_last and data.ndim == 4: denoiser = denoiser.to(memory_format=torch.channels_last)
+    on = lambda flag: flag is True or (flag is None and cuda)       # None: on CUDA only; True: on any device
+    if on(cfg.channels_last) and data.ndim == 4: denoiser = denoiser.to(memory_format=torch.channels_last)
     ema = copy.deepcopy(denoiser).eval().requires_grad_(False)
     opt = torch.optim.AdamW(denoiser.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
     step, history = 0, []
@@ -191,7 +192,7 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
     model = denoiser
     if world > 1:
         model = nn.parallel.DistributedDataParallel(denoiser, device_ids=[device.index] if cuda else None)
-    if cfg.compile and cuda: model = torch.compile(model)
+    if on(cfg.compile): model = torch.compile(model)
     src = BatchSource(data, labels, cfg.batch_size, cfg.seed, cfg.hflip, rank, world, device)
     end = cfg.steps if stop_at is None else min(stop_at, cfg.steps)
     if run_dir is not None and rank == 0: run_dir.mkdir(parents=True, exist_ok=True)
@@ -211,7 +212,7 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
         # an objective may need noise of another shape than the data (CLD's (x, v) state): `noise_shape`
         eps_shape = objective.noise_shape(tuple(x0.shape[1:])) if hasattr(objective, 'noise_shape') else tuple(x0.shape[1:])
         eps = randn((cfg.batch_size, *eps_shape), g, device=device, dtype=x0.dtype)[rank::world]
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and cuda):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=on(cfg.amp)):
             loss = objective(model, x0, process=process, t=t, eps=eps, **cond).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -240,3 +241,16 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
         del model; import gc; gc.collect()
     secs = time.time() - t0
     return TrainResult(denoiser, ema, history, step, secs, (step - step0) * cfg.batch_size / max(secs, 1e-9))
+
+# %% ../nbs/04_train.ipynb #9708e01c
+def digits_throughput(images:Tensor, # (N, 1, 8, 8) uint8 digits
+                      steps:int=300, batch_size:int=256, compile:bool=False, amp:bool|None=True, channels_last:bool|None=True,
+                      net_kw:dict|None=None, # overrides of digits_unet()
+                      device='cuda') -> TrainResult:
+    "train() on EDM's digits recipe with bf16 autocast and channels_last (True: on any device); its images_per_second"
+    from diffusion_atlas.nets import digits_unet
+    from diffusion_atlas.space import EDMProcess, EDMPrecond, LogNormalSigma, EDMWeight
+    torch.manual_seed(0)
+    D = Denoiser(digits_unet(**{'noise_scale': 1., **(net_kw or {})}), EDMProcess(), EDMPrecond(0.5))
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=1e-3, compile=compile, amp=amp, channels_last=channels_last, log_every=1)
+    return train(D, Objective(LogNormalSigma(), EDMWeight(0.5)), images.to(device), cfg, device=device, progress=False)

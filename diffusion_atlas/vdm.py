@@ -17,7 +17,7 @@ from .recipes import Recipe, register_recipe
 # %% auto #0
 __all__ = ['GammaVP', 'LinearGammaVP', 'MonotoneLinear', 'GradFactor', 'LearnedVP', 'randomize_shape', 'GammaEpsParam',
            'FourierFeatures', 'gamma_and_grad', 'prior_kl', 'vdm_decoder_log_prob', 'reconstruction_nll',
-           'diffusion_loss', 'VDMObjective', 'vdm_bits_per_dim']
+           'diffusion_loss', 'VDMObjective', 'vdm_bits_per_dim', 'vdm_cifar10_run']
 
 # %% ../nbs/15_vdm.ipynb #bcf533d6
 class GammaVP(GaussianProcess):
@@ -263,12 +263,16 @@ class VDMObjective:
     "VDM's negative variational bound per example: prior KL + reconstruction + diffusion loss, in bits/dim (Kingma+21)"
     def __init__(self, T:int=0, # 0: continuous-time diffusion loss, eq. (4); T > 0: T steps, eq. (3)
                  antithetic:bool=True, # low-discrepancy times (t0 + i/B) mod 1
-                 variance_trick:bool=True, # learned schedules: shape trained on the variance, endpoints on the bound
+                 variance_trick:bool|None=None, # learned schedules, T = 0 only: shape trained on the variance (None: on iff T = 0)
                  decoder:str='discrete', # 'discrete': 8-bit data, VDM's 256-level decoder; 'gaussian': continuous data
                  units:str='bpd'): # 'bpd': bits per dimension; 'nats': nats per example
         if not (isinstance(T, int) and T >= 0): raise ValueError(f"T must be an integer >= 0 (0: continuous time), got {T!r}")
         if decoder not in ('discrete', 'gaussian'): raise ValueError(f"decoder must be 'discrete' or 'gaussian', got {decoder!r}")
         if units not in ('bpd', 'nats'): raise ValueError(f"units must be 'bpd' or 'nats', got {units!r}")
+        if variance_trick is None: variance_trick = T == 0
+        if variance_trick and T > 0:
+            raise ValueError(f"the variance trick is only valid in continuous time (T = 0): with T = {T} the bound depends on the "
+                             "schedule's shape; use variance_trick=False (or leave it None)")
         self.T, self.antithetic, self.variance_trick, self.decoder, self.units = T, antithetic, variance_trick, decoder, units
 
     def times(self, process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
@@ -341,3 +345,32 @@ def _vdm_recipe(sigma_data, image_shape, data):
                   'VDM: learned monotone schedule, eps-prediction conditioned on gamma with Fourier features of the input, '
                   'continuous-time VLB in bits/dim (Kingma+21; chapter 15)',
                   build=lambda net, process, param: Denoiser(FourierFeatures(net, 7, 8), process, param), in_mult=5)
+
+# %% ../nbs/15_vdm.ipynb #e86d3741
+def vdm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
+                    test_images:Tensor, # (M, 3, H, W) uint8 test images for the bound
+                    *, steps:int=10_000_000, batch_size:int=128,
+                    net_kw:dict|None=None, # overrides of the one-level, 32-block, 128-channel UNet
+                    bound_batch:int=250, n_samples:int=64, sample_steps:int=1000,
+                    run_dir=None, device='cuda', progress:bool=True) -> dict:
+    "VDM's CIFAR-10 configuration (Kingma+21): learned schedule, Fourier features, continuous-time bound; test bits/dim and samples"
+    from diffusion_atlas.nets import UNet
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.data import to_float
+    from diffusion_atlas.core import make_generator
+    from diffusion_atlas.space import Denoiser, sample_posterior
+    device = torch.device(device)
+    net = UNet(**{**dict(img_resolution=32, in_channels=3 * 5, out_channels=3, model_channels=128, channel_mult=(1,), num_blocks=32,
+                         attn_resolutions=(), dropout=0.1, embedding='sinusoidal', noise_scale=1000., init_zero=0.), **(net_kw or {})})
+    D = Denoiser(FourierFeatures(net, 7, 8), LearnedVP(-13.3, 5.), GammaEpsParam(-13.3, 5.))
+    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=100, betas=(0.9, 0.99), weight_decay=0.01, grad_clip=None,
+                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,   # EMA 0.9999 per step of 128
+                      amp=True, channels_last=True, ckpt_every=10_000, seed=0)
+    run = train(D, VDMObjective(), images, cfg, run_dir=run_dir, device=device, progress=progress)
+    E = run.ema.eval()
+    bpd = vdm_bits_per_dim(E, to_float(test_images).to(device), repeats=1, batch_size=bound_batch, generator=make_generator(0, device))
+    with torch.no_grad():
+        x1 = E.process.prior_sample((n_samples, *images.shape[1:]), make_generator(1, device), device=device)
+        xs = sample_posterior(lambda xt, t: E(xt, t).clamp(-1, 1), E.process, x1, torch.linspace(1, 0, sample_steps + 1, device=device),
+                              generator=make_generator(2, device))
+    return dict(bpd=bpd, samples=xs.clamp(-1, 1).cpu(), run=run, params=sum(q.numel() for q in net.parameters()))
