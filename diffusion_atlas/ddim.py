@@ -125,11 +125,12 @@ def slerp(z0:Tensor, # (B, ...) first latents
 
 # %% ../nbs/14_ddim.ipynb #4db8879b
 def ddim_time_grid(process, steps:int) -> Tensor:
-    "steps + 1 decreasing times from t_max to 0; for a discrete chain, DDIM's respacing of its T steps"
+    "Decreasing times ending at 0: on a discrete chain DDIM's official grid of its T steps, otherwise steps + 1 uniform times"
     if isinstance(process, DiscreteVP): return ddim_timesteps(process.T, min(steps, process.T)).double() / process.T
     return torch.linspace(process.t_max, process.t_min, steps + 1, dtype=torch.float64)
 
-@register_sampler('ddim', '14', 'DDIM steps with eta = 0; on a discrete chain, the respacing of its T steps', family=GAUSSIAN)
+@register_sampler('ddim', '14', 'DDIM steps with eta = 0; on a discrete chain, the official grid range(0, T, T // steps) '
+                  '(one step more when steps does not divide T)', family=GAUSSIAN)
 def _draw_ddim(D, recipe, shape, steps, generator, device):
     p = gaussian_process(D, 'ddim')
     return sample_ddim(D, p, p.prior_sample(shape, generator, device=device), ddim_time_grid(p, steps).to(device), eta=0., generator=generator)

@@ -11,17 +11,18 @@ from typing import Callable
 import torch
 import torch.nn.functional as F_
 from torch import Tensor
-from .core import bcast, randn, randn_like, check_finite
+from .core import bcast, randn, randn_like, check_finite, make_generator, sliced_wasserstein
 from .space import (GaussianProcess, Param, Denoiser, EDMPrecond, VPLinear, VE, EDMProcess, Objective, UniformTime,
                                    LogNormalSigma, SNRWeight, EDMWeight, karras_grid, process_grid, check_sigmas,
                                    check_positive, eval_model, sample_euler, sample_heun, as_sigma_model, edm_grid,
-                                   DiscreteVP, cosine_betas, DiscreteUniformTime)
+                                   DiscreteVP, cosine_betas, DiscreteUniformTime, CountNFE)
 from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN, gaussian_process, sigma_grid
 from .score_sde import sde_for
 
 # %% auto #0
 __all__ = ['SigmaPrecond', 'VPPrecond', 'VEPrecond', 'IDDPMPrecond', 'VEPower', 'sample_euler_schedule', 'iddpm_grid',
-           'Table1Column', 'edm_table1', 'sample_edm', 'EDMAugment', 'AugmentedObjective', 'edm_cifar10_run']
+           'Table1Column', 'edm_table1', 'sample_edm', 'EDMAugment', 'AugmentedObjective', 'sampler_panel',
+           'sampler_explorer', 'edm_cifar10_run']
 
 # %% ../nbs/16_edm.ipynb #c8e5f7bf
 class SigmaPrecond(Param):
@@ -319,6 +320,42 @@ class AugmentedObjective:
         return self.objective(denoiser, x_aug, generator=generator, process=process, t=t, eps=eps, augment_labels=labels, **cond)
     def __repr__(self): return f'AugmentedObjective({self.objective!r}, {self.augment!r})'
 
+# %% ../nbs/16_edm.ipynb #59bcc9e6
+def sampler_panel(model, # model(x, sigma) -> x0_hat
+                  reference:Tensor, # (M, 2) points from the target, for the distance and the background
+                  steps:int=18, rho:float=7., s_churn:float=0., n:int=1000, seed:int=0,
+                  sigma_min:float=0.002, sigma_max:float=80.) -> dict: # samples, nfe, sliced W2 to the reference
+    "Samples of `sample_edm` on EDM's rho grid, with their cost in evaluations and their distance to a reference"
+    if reference.ndim != 2: raise ValueError(f"reference must be points of shape (M, d), got {tuple(reference.shape)}")
+    sig = karras_grid(int(steps), sigma_min, sigma_max, rho, dtype=reference.dtype)
+    g = make_generator(seed)
+    m = CountNFE(model)
+    x = sample_edm(m, sig[0] * randn((n, reference.shape[1]), g, dtype=reference.dtype), sig, generator=g,
+                   s_churn=s_churn, s_noise=1.003 if s_churn > 0 else 1.)
+    return dict(samples=x, nfe=m.nfe, sw=float(sliced_wasserstein(x, reference[:n], generator=make_generator(1))))
+
+def sampler_explorer(model, reference:Tensor, n:int=1000, lim:float=3.):
+    "An ipywidgets explorer of EDM's sampler on 2-D data: sliders for steps, rho and churn, drawn with `sampler_panel`"
+    import io, ipywidgets as W
+    import matplotlib
+    from matplotlib.figure import Figure
+    steps = W.IntSlider(value=18, min=1, max=64, description='steps', continuous_update=False)
+    rho = W.FloatSlider(value=7., min=1., max=10., step=0.5, description='rho', continuous_update=False)
+    churn = W.FloatSlider(value=0., min=0., max=80., step=5., description='S_churn', continuous_update=False)
+    img, info = W.Image(format='png'), W.HTML()
+    def update(*_):
+        r = sampler_panel(model, reference, steps.value, rho.value, churn.value, n)
+        fig = Figure(figsize=(4, 4), dpi=80); ax = fig.subplots()
+        ax.scatter(*reference[:2000].T.cpu(), s=2, c='0.75'); ax.scatter(*r['samples'].T.cpu(), s=2, c='C3')
+        ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect('equal')
+        buf = io.BytesIO(); fig.savefig(buf, format='png'); img.value = buf.getvalue()
+        info.value = f"{r['nfe']} network evaluations; sliced W2 to the reference {r['sw']:.3f}"
+    for w in (steps, rho, churn): w.observe(update, 'value')
+    update()
+    box = W.VBox([W.HBox([steps, rho, churn]), info, img])
+    box.update = update
+    return box
+
 # %% ../nbs/16_edm.ipynb #787e1203
 @register_recipe('edm', '16', "EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22); the atlas's default")
 def _edm_recipe(sigma_data, image_shape, data):
@@ -336,9 +373,9 @@ def _iddpm_recipe(sigma_data, image_shape, data):
 
 @register_sampler('edm-stochastic', '16', "Alg. 2: Heun steps with churn (S_churn = 40, EDM's ImageNet-64 settings), 2N-1 evaluations", family=GAUSSIAN)
 def _draw_edm_stochastic(D, recipe, shape, steps, generator, device):
-    p = gaussian_process(D, 'edm-stochastic'); sig = sigma_grid(p, steps, device)
+    p = gaussian_process(D, 'edm-stochastic'); sig = sigma_grid(p, steps, device, recipe.param)
     return sample_edm(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator,
-                      s_churn=40., s_tmin=0.05, s_tmax=50., s_noise=1.003)
+                      s_churn=40., s_tmin=0.05, s_tmax=50., s_noise=1.003, round_sigma=getattr(recipe.param, 'round_sigma', None))
 
 # %% ../nbs/16_edm.ipynb #d9d29055
 def edm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images

@@ -198,14 +198,19 @@ def gaussian_process(D, sampler:str) -> GaussianProcess:
         raise ValueError(f"--sampler {sampler} needs a Gaussian process with one noise level per time, not {D.process!r}")
     return D.process
 
-def sigma_grid(process:GaussianProcess, steps:int, device=None) -> torch.Tensor:
-    "The sigma samplers' grid: EDM's rho grid on the process's own noise range, float32"
-    if isinstance(process, EDMProcess): return karras_grid(steps, process.smin, process.smax, process.rho, device=device, dtype=torch.float32)
-    return edm_grid(process, steps, device=device, dtype=torch.float32)
+def sigma_grid(process:GaussianProcess, steps:int, device=None,
+               param=None, # the recipe's parameterisation: one trained at discrete levels has `round_sigma` (iDDPM)
+              ) -> torch.Tensor: # float32, decreasing, ending in 0
+    "The sigma samplers' grid: EDM's rho grid on the process's noise range, rounded to trained levels where a model has them"
+    if isinstance(process, EDMProcess): sig = karras_grid(steps, process.smin, process.smax, process.rho, device=device, dtype=torch.float32)
+    else: sig = edm_grid(process, steps, device=device, dtype=torch.float32)
+    rnd = getattr(param, 'round_sigma', None)
+    if rnd is not None: sig = torch.cat([torch.unique_consecutive(rnd(sig[:-1])), sig[-1:]])   # as EDM's generate.py
+    return sig
 
 def _sigma_sampler(fn, name):
     def draw_fn(D, recipe, shape, steps, generator, device):
-        p = gaussian_process(D, name); sig = sigma_grid(p, steps, device)
+        p = gaussian_process(D, name); sig = sigma_grid(p, steps, device, recipe.param)
         return fn(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator)
     return draw_fn
 
