@@ -150,8 +150,18 @@ def gaussian_stats(features:Tensor, # (N, d) features, N >= 2
 def frechet_distance_from_features(f1:Tensor, # (N1, d) features of the first set
                                    f2:Tensor, # (N2, d) features of the second set
                                   ) -> Tensor: # scalar squared Fréchet distance
-    "Squared Fréchet distance between Gaussians fitted to two sets of features"
-    return frechet_distance(*gaussian_stats(f1), *gaussian_stats(f2))
+    "Squared Fréchet distance between Gaussians fitted to two sets of features (nuclear-norm route when N < d)"
+    f1, f2 = _as64(f1), _as64(f2)
+    for f in (f1, f2):
+        if f.ndim != 2 or len(f) < 2: raise ValueError(f"expected features of shape (N, d) with N >= 2, got {tuple(f.shape)}")
+        check_finite(f, 'features')
+    if f1.shape[1] != f2.shape[1]: raise ValueError(f"features differ in dimension: {tuple(f1.shape)} and {tuple(f2.shape)}")
+    n1, n2, d = len(f1), len(f2), f1.shape[1]
+    if min(n1, n2) >= d: return frechet_distance(*gaussian_stats(f1), *gaussian_stats(f2))
+    a1, a2 = f1 - f1.mean(0), f2 - f2.mean(0)
+    cross = torch.linalg.svdvals(a2 @ a1.T).sum() / math.sqrt((n1 - 1) * (n2 - 1))
+    d2 = (f1.mean(0) - f2.mean(0)).pow(2).sum() + a1.pow(2).sum() / (n1 - 1) + a2.pow(2).sum() / (n2 - 1) - 2 * cross
+    return d2.clamp_min(0)
 
 # %% ../nbs/05_metrics.ipynb #3ae9d815
 class DigitsClassifier(nn.Module):
@@ -443,7 +453,7 @@ def inception_features(images:Tensor, # (N, 1 or 3, H, W) uint8, or floats in [-
     out = []
     for i in range(0, len(images), batch_size):
         out.append(net(fid_preprocess(images[i:i + batch_size]).to(dev)).double().cpu())
-        if progress and (i // batch_size + 1) * batch_size % 1000 < batch_size: print(f"  Inception features: {i + len(out[-1]):,} / {len(images):,}")
+        if progress and (i + batch_size) // 1000 > i // 1000: print(f"  Inception features: {i + len(out[-1]):,} / {len(images):,}")
     return torch.cat(out) if out else torch.zeros(0, 2048, dtype=torch.float64)
 
 def images_sha256(images:Tensor) -> str:
@@ -534,7 +544,7 @@ def fid_metric(device:str|torch.device|None=None, # where Inception runs; defaul
 def compute_fid(real_images:Tensor, # (N, C, H, W) reference images, uint8 or floats in [-1, 1]
                 fake_images:Tensor, # (M, C, H, W) generated images
                 metric=None, # a torchmetrics metric from `fid_metric` (reset here); default: the bundled network
-                batch_size:int=200,
+                batch_size:int=200, # images per batch (the bundled network takes at most 50 at a time: 299x299 activations)
                 device:str|torch.device|None=None,
                 cache_dir:str|Path|None=None, # bundled network only: where the reference statistics are cached
                ) -> Tensor: # scalar FID, float64
