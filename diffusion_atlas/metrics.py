@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_metrics.ipynb #b6784b32
 from __future__ import annotations
-import math, os, re, sys, socket, hashlib, warnings, contextlib, importlib.util
+import math, os, re, socket, hashlib, warnings, contextlib, importlib.util
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -638,16 +638,17 @@ def digits_eval(sample:Callable, # sample(n, seed) -> (n, 1, 8, 8) digits, uint8
     if n < 2: raise ValueError(f"n must be at least 2 samples per seed, got {n}")
     name, ref = _reference_digits(reference)
     clf = clf if clf is not None else train_digits_classifier()
-    with one_thread():
-        fref = classifier_features(clf, ref); ref_stats = gaussian_stats(fref)
-        fds, kids, pooled = [], [], []
-        for s in seeds:
-            x = _digit_batch(sample(n, s), n, s)
+    with one_thread(): fref = classifier_features(clf, ref); ref_stats = gaussian_stats(fref)
+    fds, kids, pooled = [], [], []
+    for s in seeds:
+        x = _digit_batch(sample(n, s), n, s)           # sampling keeps the caller's threads; scoring runs on one
+        with one_thread():
             f = classifier_features(clf, x)
             fds.append(frechet_distance(*gaussian_stats(f), *ref_stats).item())
             kids.append(kid(fref, f, kid_subsets, kid_subset_size, generator=make_generator(s))[0].item())
-            if memorisation: pooled.append(to_uint8(_as_float_images(x)))
-            if progress: print(f"  seed {s}: digits FD {fds[-1]:.3f}, digits KID {kids[-1]:.3f}")
+        if memorisation: pooled.append(to_uint8(_as_float_images(x)))
+        if progress: print(f"  seed {s}: digits FD {fds[-1]:.3f}, digits KID {kids[-1]:.3f}")
+    with one_thread():
         mem = memorisation_check(torch.cat(pooled), digits('train')[0], digits('test')[0]) if memorisation else None
     out = dict(protocol=dict(n=n, seeds=seeds, reference=name, n_reference=len(ref),
                              features='digits classifier (digits FD/KID: not FID, not comparable with published numbers)'))
@@ -676,9 +677,10 @@ def se_table(sample:Callable, # sample(n, seed) -> (n, 1, 8, 8) digits
             ) -> list[dict]: # rows: n, reference, FD mean and sd over seeds, KID mean and sd
     "Spread over seeds of digits FD and KID against sample count and reference set: the measurement behind the protocol"
     clf = clf if clf is not None else train_digits_classifier()
+    draws = [_digit_batch(sample(max(ns), s), max(ns), s) for s in range(seeds)]   # with the caller's threads
     with one_thread():
         refs = {r: classifier_features(clf, _reference_digits(r)[1]) for r in references}
-        feats = [classifier_features(clf, _digit_batch(sample(max(ns), s), max(ns), s)) for s in range(seeds)]
+        feats = [classifier_features(clf, x) for x in draws]
         rows = []
         for r, fref in refs.items():
             st = gaussian_stats(fref)
