@@ -417,6 +417,7 @@ def load_fid_inception(device:str|torch.device|None=None, # where the network ru
 
 def fid_resize_matrix(n_in:int, # input size (rows or columns)
                       n_out:int=299, # output size
+                      device:str|torch.device|None=None,
                      ) -> Tensor: # (n_out, n_in) float64, two non-zeros per row
     "Bilinear resize as a matrix, TF1 resize_bilinear convention (source position j * n_in / n_out, clamped), as in the StyleGAN FID detector"
     pos = torch.arange(n_out, dtype=torch.float64) * (n_in / n_out)
@@ -424,7 +425,7 @@ def fid_resize_matrix(n_in:int, # input size (rows or columns)
     R = torch.zeros(n_out, n_in, dtype=torch.float64)
     R.index_put_((torch.arange(n_out), i0), 1 - w, accumulate=True)
     R.index_put_((torch.arange(n_out), (i0 + 1).clamp(max=n_in - 1)), w, accumulate=True)
-    return R
+    return R.to(device or 'cpu')
 
 def to_fid_input(images:Tensor, # (B, C, H, W) uint8 images, or floats in [-1, 1]; C = 1 or 3
                 ) -> Tensor: # (B, 3, H, W) uint8
@@ -437,9 +438,9 @@ def to_fid_input(images:Tensor, # (B, C, H, W) uint8 images, or floats in [-1, 1
 def fid_preprocess(images:Tensor, # (B, 1 or 3, H, W) uint8, or floats in [-1, 1] (quantised to uint8 first)
                   ) -> Tensor: # (B, 3, 299, 299) float32 in [-1, 0.9921875]: the network's input
     "FID input: uint8 RGB, TF1-style bilinear resize to 299x299, v/128 - 1 (StyleGAN FID detector's convention)"
-    x = to_fid_input(images).double()                      # uint8 RGB, as float64 for the resize
+    x = to_fid_input(images).double()                      # uint8 RGB, as float64 for the resize (on the images' device)
     H, W = x.shape[-2:]
-    if (H, W) != (299, 299): x = fid_resize_matrix(H) @ x @ fid_resize_matrix(W).T
+    if (H, W) != (299, 299): x = fid_resize_matrix(H, device=x.device) @ x @ fid_resize_matrix(W, device=x.device).T
     return (x / 128 - 1).float()
 
 @torch.no_grad()
@@ -452,7 +453,7 @@ def inception_features(images:Tensor, # (N, 1 or 3, H, W) uint8, or floats in [-
     net, dev = load_fid_inception(device), torch.device(device or 'cpu')
     out = []
     for i in range(0, len(images), batch_size):
-        out.append(net(fid_preprocess(images[i:i + batch_size]).to(dev)).double().cpu())
+        out.append(net(fid_preprocess(images[i:i + batch_size].to(dev))).double().cpu())   # resized on the device
         if progress and (i + batch_size) // 1000 > i // 1000: print(f"  Inception features: {i + len(out[-1]):,} / {len(images):,}")
     return torch.cat(out) if out else torch.zeros(0, 2048, dtype=torch.float64)
 
