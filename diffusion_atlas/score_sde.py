@@ -18,7 +18,8 @@ from .metrics import image_bits_per_dim
 
 # %% auto #0
 __all__ = ['SubVP', 'SDE', 'VPSDE', 'SubVPSDE', 'VESDE', 'sde_for', 'sample_reverse_sde', 'sample_pc', 'sample_ode',
-           'ODELikelihood', 'ode_log_likelihood', 'dequantize', 'ode_bits_per_dim', 'score_sde_vp_cifar10_run']
+           'ODELikelihood', 'ode_log_likelihood', 'dequantize', 'ode_bits_per_dim', 'pc_snr',
+           'score_sde_vp_cifar10_run']
 
 # %% ../nbs/13_score_sde.ipynb #b9ab3096
 class SubVP(GaussianProcess):
@@ -332,10 +333,18 @@ def _draw_reverse_sde(D, recipe, shape, steps, generator, device):
     p = gaussian_process(D, 'reverse-sde')
     return sample_reverse_sde(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
 
-@register_sampler('pc', '13', 'predictor-corrector: reverse-SDE steps, each followed by one Langevin corrector step', family=GAUSSIAN)
+def pc_snr(process:GaussianProcess) -> float:
+    "The corrector's target signal-to-noise ratio of the official configs: 0.16 for VE-type processes (alpha = 1), else 0.01"
+    t = torch.tensor([process.t_min, process.t_max], dtype=torch.float64)
+    return 0.16 if torch.allclose(process.alpha(t), torch.ones_like(t)) else 0.01
+
+@register_sampler('pc', '13', 'predictor-corrector: reverse-SDE steps, each followed by one Langevin corrector step '
+                  '(r = 0.16 on VE-type processes, 0.01 on VP-type, as the official configs)', family=GAUSSIAN)
 def _draw_pc(D, recipe, shape, steps, generator, device):
     p = gaussian_process(D, 'pc')
-    return sample_pc(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps), generator=generator)
+    return sample_pc(as_sigma_model(D, p), p, p.prior_sample(shape, generator, device=device), _sde_grid(steps),
+                     snr=pc_snr(p), generator=generator)
+
 
 @register_sampler('ode', '13', 'the probability-flow ODE with an adaptive RK45 solver (steps are ignored: NFE set by the tolerance)', family=GAUSSIAN)
 def _draw_ode(D, recipe, shape, steps, generator, device):
