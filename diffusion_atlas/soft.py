@@ -11,6 +11,7 @@ from .core import bcast, randn, randn_like, check_finite
 from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser,
                                    Objective, UniformTime)
 from .recipes import Recipe, register_recipe, register_sampler
+from .data import to_float
 
 # %% auto #0
 __all__ = ['check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight', 'soft_score',
@@ -281,7 +282,7 @@ def w2_schedule(gauss:DiagonalGaussian, # Gaussian fit of the data in the proces
 # %% ../nbs/20_soft_diffusion.ipynb #64cbe9b3
 def _soft_prior(images) -> dict:
     "The recipe's data-dependent option: the prior's Gaussian fit in the DCT basis, as plain lists"
-    fit = DiagonalGaussian.fit(images[:20_000].float() / 127.5 - 1, DCTBasis(*images.shape[-2:]))
+    fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
     return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
 
 @register_recipe('soft', '20', 'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler (Daras+22)',

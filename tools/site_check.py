@@ -36,6 +36,20 @@ def flagged_cells_evaluated(nb_path: Path) -> list:
             bad.append((i, cell.source.splitlines()[0] if cell.source else ''))
     return bad
 
+def mixed_import_cells(nb_path: Path) -> list:
+    "Indices of cells the docs build executes because they import, although they also run other code (exports excepted)"
+    import ast
+    from execnb.nbio import read_nb
+    from nbdev.process import NBProcessor
+    from nbdev.processors import _do_eval, _ast_contains
+    nb = NBProcessor(nb=read_nb(nb_path), rm_directives=True).nb
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != 'code' or cell.directives_.keys() & {'export', 'exports', 'exporti'} or not _do_eval(cell): continue
+        trees = cell.parsed_()
+        if _ast_contains(trees, (ast.Import, ast.ImportFrom)) and _ast_contains(trees, (ast.Expr, ast.Assign)): out.append(i)
+    return out
+
 MAX_KB = 700   # "about 600 KB" a page: figures at 1x, heat maps and photographs as JPEG (core.show_jpeg)
 
 def chapter_rules(nb_path: Path) -> list:
@@ -88,6 +102,8 @@ def main():
         problems = chapter_rules(nb) + [f"cell {i} is flagged but the docs build would execute it (it contains an import "
                                          f"or an export directive; move imports to the hidden import cell): {line}"
                                          for i, line in flagged_cells_evaluated(nb)]
+        problems += [f"cell {i} mixes imports with other code, and the docs build executes it: keep imports in the hidden "
+                     f"import cell" for i in mixed_import_cells(nb)]
         if problems:
             for p in problems: print(f"FAIL {nb.name}: {p}")
             failed.append(nb.name); continue
