@@ -10,7 +10,8 @@ import torch
 from .core import default_device, save_image_grid
 from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
 from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, sampler_names, recipe_entry,
-                                     sampler_entry, load_chapters, draw, generate, register_sampler)
+                                     sampler_entry, generate)
+from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of release 0.0.1 keep working
 
 # %% auto #0
 __all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data', 'net_config',

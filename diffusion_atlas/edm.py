@@ -14,9 +14,10 @@ from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite, make_generator, sliced_wasserstein
 from .space import (GaussianProcess, Param, Denoiser, EDMPrecond, VPLinear, VE, EDMProcess, Objective, UniformTime,
                                    LogNormalSigma, SNRWeight, EDMWeight, karras_grid, process_grid, check_sigmas,
-                                   check_positive, eval_model, sample_euler, sample_heun, as_sigma_model, edm_grid,
+                                   check_positive, eval_model, sample_euler, sample_heun, as_sigma_model,
                                    DiscreteVP, cosine_betas, DiscreteUniformTime, CountNFE)
 from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN, gaussian_process, sigma_grid
+from .space import edm_grid   # defined in the design space since 0.0.2; edm.edm_grid keeps working
 from .score_sde import sde_for
 
 # %% auto #0
@@ -337,7 +338,6 @@ def sampler_panel(model, # model(x, sigma) -> x0_hat
 def sampler_explorer(model, reference:Tensor, n:int=1000, lim:float=3.):
     "An ipywidgets explorer of EDM's sampler on 2-D data: sliders for steps, rho and churn, drawn with `sampler_panel`"
     import io, ipywidgets as W
-    import matplotlib
     from matplotlib.figure import Figure
     steps = W.IntSlider(value=18, min=1, max=64, description='steps', continuous_update=False)
     rho = W.FloatSlider(value=7., min=1., max=10., step=0.5, description='rho', continuous_update=False)
