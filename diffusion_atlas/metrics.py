@@ -11,8 +11,9 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 from .core import sliced_wasserstein, atomic_save, safe_load, check_finite, to_uint8, make_generator
-from .data import digits, to_float, cache_root
+from .data import digits, to_float, cache_root, cifar10
 
 # %% auto #0
 __all__ = ['UINT8_SCALE', 'FID_INCEPTION_SHA1', 'PROTOCOL_N', 'PROTOCOL_SEEDS', 'PROTOCOL_REFERENCE', 'one_thread',
@@ -23,6 +24,7 @@ __all__ = ['UINT8_SCALE', 'FID_INCEPTION_SHA1', 'PROTOCOL_N', 'PROTOCOL_SEEDS', 
            'fid_resize_matrix', 'to_fid_input', 'fid_preprocess', 'inception_features', 'images_sha256',
            'fid_stats_path', 'fid_reference_stats', 'inception_fid', 'fid_metric', 'compute_fid', 'FIDFeatureAdapter',
            'mean_se', 'nn_distances', 'memorisation_check', 'digits_eval', 'format_eval', 'se_table', 'print_se_table',
+           'Cifar10Classifier', 'flip_shift', 'cifar10_classifier_path', 'train_cifar10_classifier', 'cifar10_fd',
            'sliced_wasserstein']
 
 # %% ../nbs/05_metrics.ipynb #11f5a952
@@ -226,6 +228,7 @@ def train_classifier(net:nn.Module, # the network to train, in place (logits out
                      augment:Callable|None=None, # augment(x, generator) -> x, applied to each batch
                      seed:int=0, # seeds shuffling and augmentation
                      device:str|torch.device='cpu',
+                     progress:bool=False, # a progress bar over the epochs, with the running loss
                     ) -> nn.Module: # the trained network, in eval mode
     "Train an image classifier with cross-entropy, AdamW and a one-cycle schedule (Smith & Topin 2019)"
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -237,13 +240,16 @@ def train_classifier(net:nn.Module, # the network to train, in place (logits out
     n = len(x); steps_per_epoch = math.ceil(n / batch_size)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=g)
+    bar = tqdm(range(epochs), desc='training classifier', unit='epoch', disable=not progress)
+    for _ in bar:
+        perm, total = torch.randperm(n, generator=g), 0.
         for i in range(0, n, batch_size):
             idx = perm[i:i + batch_size]
             xb = x[idx] if augment is None else augment(x[idx], g)
             loss = F.cross_entropy(net(xb.to(device)), y[idx].to(device))
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            total += loss.item() * len(idx)
+        bar.set_postfix(loss=f'{total / n:.3f}')
     return net.eval()
 
 # %% ../nbs/05_metrics.ipynb #fc76fb02
@@ -253,13 +259,14 @@ def digits_classifier_path(seed:int=0, epochs:int=15, cache_dir:str|Path|None=No
     "Where `train_digits_classifier` caches its weights"
     return cache_root(cache_dir) / 'metrics' / f'digits_classifier_v{_CLF_VERSION}_seed{seed}_ep{epochs}.pt'
 
-def _load_clf(path:Path, seed:int, epochs:int):
+def _load_cached(path:Path, what:str, expect:dict, make_net:Callable):
+    "A cached classifier whose stored recipe equals `expect`, else None (with a warning when the file is unusable)"
     try: state = safe_load(path)
     except Exception as e:
-        warnings.warn(f"could not read the cached digits classifier at {path} ({e!r}); retraining it"); return None
-    if not isinstance(state, dict) or state.get('version') != _CLF_VERSION or state.get('seed') != seed or state.get('epochs') != epochs:
-        warnings.warn(f"the cached digits classifier at {path} is from another version or recipe; retraining it"); return None
-    clf = DigitsClassifier(state['n_features'])
+        warnings.warn(f"could not read the cached {what} at {path} ({e!r}); retraining it"); return None
+    if not isinstance(state, dict) or any(state.get(k) != v for k, v in expect.items()):
+        warnings.warn(f"the cached {what} at {path} is from another version or recipe; retraining it"); return None
+    clf = make_net(state)
     clf.load_state_dict(state['weights'])
     clf.test_accuracy, clf.from_cache, clf.cache_path = state['test_accuracy'], True, path
     return clf.eval()
@@ -272,7 +279,8 @@ def train_digits_classifier(seed:int=0, # seeds initialisation, shuffling and au
     "The atlas's digits classifier: train it deterministically on CPU (a few seconds) or load it from the cache"
     path = digits_classifier_path(seed, epochs, cache_dir)
     if use_cache and path.exists():
-        clf = _load_clf(path, seed, epochs)
+        clf = _load_cached(path, 'digits classifier', dict(version=_CLF_VERSION, seed=seed, epochs=epochs),
+                           lambda state: DigitsClassifier(state['n_features']))
         if clf is not None: return clf
     with torch.random.fork_rng(devices=[]), one_thread():   # leave the global random state untouched
         torch.manual_seed(seed)
@@ -700,3 +708,93 @@ def print_se_table(rows:list[dict], # from `se_table`
     for r in rows:
         print(f"{r['reference'] + ' (' + str(r['n_reference']) + ')':<14}{r['n']:>6}{r['fd_mean']:>9.2f}{r['fd_sd']:>7.2f}"
               f"{r['fd_sd'] / math.sqrt(S):>9.2f}{r['kid_mean']:>10.2f}{r['kid_sd']:>7.2f}{r['kid_sd'] / math.sqrt(S):>9.2f}")
+
+# %% ../nbs/05_metrics.ipynb #1ed9a9ee
+def _conv_bn(c_in:int, c_out:int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())
+
+class Cifar10Classifier(nn.Module):
+    "A small CNN for 3x32x32 images in [-1, 1]; its penultimate layer gives the features of 'CIFAR-10 classifier FD'"
+    def __init__(self, n_features:int=256, # width of the feature layer
+                 n_classes:int=10, width:int=32): # channels of the first stage (then 2x and 4x)
+        super().__init__()
+        self.num_features, self.width = n_features, width
+        w = width
+        self.body = nn.Sequential(
+            _conv_bn(3, w), _conv_bn(w, w), nn.MaxPool2d(2),                 # 32 -> 16
+            _conv_bn(w, 2 * w), _conv_bn(2 * w, 2 * w), nn.MaxPool2d(2),     # 16 -> 8
+            _conv_bn(2 * w, 4 * w), _conv_bn(4 * w, 4 * w), nn.MaxPool2d(2), # 8 -> 4
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * w, n_features), nn.ReLU())
+        self.head = nn.Linear(n_features, n_classes)
+    def features(self, x:Tensor) -> Tensor:
+        "(B, n_features) penultimate activations of (B, 3, 32, 32) images in [-1, 1]"
+        if x.shape[1:] != (3, 32, 32): raise ValueError(f"expected (B, 3, 32, 32) images, got {tuple(x.shape)}")
+        return self.body(x)
+    def forward(self, x:Tensor) -> Tensor:
+        "(B, n_classes) logits"
+        return self.head(self.features(x))
+
+def flip_shift(x:Tensor, # (B, C, H, W) images in [-1, 1]
+               generator:torch.Generator, # source of the flips and shifts
+               max_shift:int=4, # largest shift in pixels, each direction
+              ) -> Tensor:
+    "The standard CIFAR-10 augmentation: a random horizontal flip, then a random shift (a crop of the image padded with black)"
+    flip = torch.rand(len(x), generator=generator) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    return random_shift(x, generator, max_shift=max_shift, fill=-1.)
+
+# %% ../nbs/05_metrics.ipynb #b44bc002
+_CIFAR_CLF_VERSION = 1
+
+def cifar10_classifier_path(train_images:Tensor, # (N, 3, 32, 32) the uint8 training images (their SHA-256 names the file)
+                            seed:int=0, epochs:int=15, width:int=32, cache_dir:str|Path|None=None) -> Path:
+    "Where `train_cifar10_classifier` caches the weights trained on these images with this recipe"
+    return cache_root(cache_dir) / 'metrics' / (f'cifar10_classifier_v{_CIFAR_CLF_VERSION}_w{width}_seed{seed}_ep{epochs}_'
+                                                f'n{len(train_images)}_{images_sha256(train_images)[:16]}.pt')
+
+def train_cifar10_classifier(seed:int=0, # seeds initialisation, shuffling and augmentation
+                             epochs:int=15, # passes over the training images
+                             width:int=32, # channels of the first stage (8 for a seconds-long toy)
+                             n_train:int|None=None, # train on a seeded random subset of this size (default: all 50,000)
+                             source=None, # where CIFAR-10 comes from (see `cifar10`): archive, folder or 'torchvision'
+                             data:tuple|None=None, # (train_images, train_labels, test_images, test_labels) instead of CIFAR-10's splits
+                             cache_dir:str|Path|None=None, # default: $DIFFUSION_ATLAS_CACHE or ~/.cache/diffusion-atlas
+                             use_cache:bool=True, # False: always train (and still write the cache)
+                             device:str|torch.device='cpu', # CPU runs are deterministic; a GPU trains in seconds
+                             progress:bool=True, # a progress bar over the epochs
+                            ) -> Cifar10Classifier: # in eval mode, with `.test_accuracy` (10,000 test images) and `.from_cache`
+    "The atlas's CIFAR-10 feature network: trained once on the training split, its test accuracy measured, then cached"
+    if data is not None:
+        if len(data) != 4: raise ValueError("data must be (train_images, train_labels, test_images, test_labels)")
+        xtr, ytr, xte, yte = data
+    else: xtr, ytr = cifar10('train', source=source, cache_dir=cache_dir, progress=progress)
+    if n_train is not None:
+        if not 10 <= n_train <= len(xtr): raise ValueError(f"n_train must lie in [10, {len(xtr)}], got {n_train}")
+        idx = torch.randperm(len(xtr), generator=make_generator(seed))[:n_train]
+        xtr, ytr = xtr[idx], ytr[idx]
+    path = cifar10_classifier_path(xtr, seed, epochs, width, cache_dir)
+    expect = dict(version=_CIFAR_CLF_VERSION, seed=seed, epochs=epochs, width=width, n_train=len(xtr))
+    if use_cache and path.exists():
+        clf = _load_cached(path, 'CIFAR-10 classifier', expect, lambda s: Cifar10Classifier(s['n_features'], width=s['width']))
+        if clf is not None: return clf
+    if data is None: xte, yte = cifar10('test', source=source, cache_dir=cache_dir, progress=progress)
+    with torch.random.fork_rng(devices=[]):   # leave the global random state untouched
+        torch.manual_seed(seed)
+        clf = Cifar10Classifier(width=width)
+        train_classifier(clf, xtr, ytr, epochs=epochs, batch_size=128, lr=3e-3, weight_decay=5e-4, augment=flip_shift,
+                         seed=seed, device=device, progress=progress)
+        acc = accuracy(clf, xte, yte)
+    clf.cpu()
+    atomic_save({**expect, 'n_features': clf.num_features, 'test_accuracy': acc, 'weights': clf.state_dict()}, path)
+    clf.test_accuracy, clf.from_cache, clf.cache_path = acc, False, path
+    return clf
+
+def cifar10_fd(images_a:Tensor, # (N, 3, 32, 32) images, uint8 or floats in [-1, 1]
+               images_b:Tensor, # (M, 3, 32, 32) images
+               clf:nn.Module|None=None, # default: `train_cifar10_classifier()` (cached)
+              ) -> Tensor: # scalar: the squared Fréchet distance in the classifier's features
+    "'CIFAR-10 classifier FD': the Fréchet distance in the features of the atlas's CIFAR-10 classifier (not FID)"
+    for x in (images_a, images_b):
+        if x.ndim != 4 or x.shape[1:] != (3, 32, 32):
+            raise ValueError(f"cifar10_fd expects CIFAR-10-sized images (N, 3, 32, 32), got {tuple(x.shape)}")
+    return ClassifierFD(clf if clf is not None else train_cifar10_classifier())(images_a, images_b)
