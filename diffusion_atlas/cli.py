@@ -14,12 +14,12 @@ from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, 
 from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of release 0.0.1 keep working
 
 # %% auto #0
-__all__ = ['RECIPES', 'SAMPLERS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data', 'net_config',
-           'build_net', 'recipe_of', 'load_denoiser', 'evaluate', 'summary_of', 'format_evaluation', 'run_train',
-           'recipe_flags', 'build_parser', 'run_sample', 'run_eval', 'main']
+__all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data',
+           'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'evaluate', 'summary_of', 'format_evaluation',
+           'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval', 'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
-RECIPES, SAMPLERS = Names('recipe'), Names('sampler')   # every registered name, loaded on first use
+RECIPES, SAMPLERS, GRIDS = Names('recipe'), Names('sampler'), Names('grid')   # every registered name, loaded on first use
 
 def recipe_table() -> str:
     "The registered recipes: name, chapter, default sampler and steps, samplers its model can use, and what it is"
@@ -85,10 +85,12 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[torch.nn.
 # %% ../nbs/06_cli.ipynb #7deb4263
 def evaluate(D, meta:dict, # a trained model and its checkpoint's description
              sampler:str, steps:int, n:int|None=None, # samples per seed (default: the protocol's 5,000; 10,000 on CIFAR-10)
-             seeds:int=5, device=None, cifar10_source:str|None=None, progress:bool=False) -> dict:
+             seeds:int=5, device=None, cifar10_source:str|None=None, progress:bool=False,
+             grid:str|None=None, # the sigma grid, for the samplers that take one (default: the sampler's own, EDM's rho grid)
+            ) -> dict:
     "The measurement protocol for a trained model: digits FD/KID (mean +- SE over seeds) and a copying check, or FID on CIFAR-10"
     r, shape = recipe_of(meta), tuple(meta['image_shape'])
-    sample = lambda k, s: generate(D, k, shape, sampler, steps, seed=1000 + s, device=device, recipe=r)[0]   # apart from training seeds
+    sample = lambda k, s: generate(D, k, shape, sampler, steps, seed=1000 + s, device=device, recipe=r, grid=grid)[0]   # apart from training seeds
     if meta.get('data') == 'digits':
         from diffusion_atlas.metrics import digits_eval, PROTOCOL_N
         return digits_eval(sample, n=n or PROTOCOL_N, seeds=seeds, progress=progress)
@@ -244,6 +246,8 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     s.add_argument('run', help='run directory (or its checkpoint.pt)')
     s.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None, help="default: the recipe's")
     s.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
+    s.add_argument('--grid', choices=GRIDS, metavar='GRID', default=None,
+                   help="sigma grid of the samplers that take one: edm (the default), logsnr, time, optimised (chapter 22)")
     s.add_argument('--n', type=_positive_int, default=64, help='number of samples')
     s.add_argument('--seed', type=_nonneg_int, default=0)
     s.add_argument('--out', default=None, help='PNG grid to write (default: <run>/samples_<sampler>_<steps>.png)')
@@ -255,6 +259,8 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     e.add_argument('run', help='run directory (or its checkpoint.pt)')
     e.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None, help="default: the recipe's")
     e.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
+    e.add_argument('--grid', choices=GRIDS, metavar='GRID', default=None,
+                   help="sigma grid of the samplers that take one: edm (the default), logsnr, time, optimised (chapter 22)")
     e.add_argument('--n', type=_positive_int, default=None, help='samples per seed (default: 5000 digits, 10000 cifar10)')
     e.add_argument('--seeds', type=_number(int, 2, what='a whole number'), default=5, help='sampling seeds (default: 5)')
     e.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (the FID reference)')
@@ -263,29 +269,30 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     sub.add_parser('samplers', help='list the samplers: chapter, family, what each does')
     return p
 
-def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tensor=None, device=None) -> dict:
+def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tensor=None, device=None, grid=None) -> dict:
     "Sample a trained run; writes a PNG grid (and optionally a uint8 tensor); returns a summary"
     from diffusion_atlas.core import to_uint8, atomic_save
     D, meta = load_denoiser(run, device=default_device(device))
     r = recipe_of(meta)
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
     t0 = time.time()
-    x, nfe = generate(D, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r)
+    x, nfe = generate(D, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r, grid=grid)
     run = Path(run); rdir = run if run.is_dir() else run.parent
-    out = Path(out) if out else rdir / f'samples_{sampler}_{steps}.png'
+    out = Path(out) if out else rdir / f"samples_{sampler}_{steps}{'_' + grid if grid else ''}.png"
     save_image_grid(x[:256], out)
     if save_tensor: atomic_save(to_uint8(x), save_tensor)
-    return dict(out=str(out), n=n, sampler=sampler, steps=steps, nfe=nfe, seconds=round(time.time() - t0, 2))
+    return dict(out=str(out), n=n, sampler=sampler, steps=steps, grid=grid, nfe=nfe, seconds=round(time.time() - t0, 2))
 
-def run_eval(run, sampler=None, steps=None, n=None, seeds=5, cifar10_source=None, device=None, progress=True) -> dict:
-    "Evaluate a trained run with the measurement protocol; writes eval_<sampler>_<steps>.json beside the checkpoint"
+def run_eval(run, sampler=None, steps=None, n=None, seeds=5, cifar10_source=None, device=None, progress=True, grid=None) -> dict:
+    "Evaluate a trained run with the measurement protocol; writes eval_<sampler>_<steps>[_<grid>].json beside the checkpoint"
     D, meta = load_denoiser(run, device=default_device(device))
     r = recipe_of(meta)
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
-    ev = evaluate(D, meta, sampler, steps, n, seeds, device=default_device(device), cifar10_source=cifar10_source, progress=progress)
-    ev.update(sampler=sampler, steps=steps)
+    ev = evaluate(D, meta, sampler, steps, n, seeds, device=default_device(device), cifar10_source=cifar10_source,
+                  progress=progress, grid=grid)
+    ev.update(sampler=sampler, steps=steps, grid=grid)
     run = Path(run); rdir = run if run.is_dir() else run.parent
-    (rdir / f'eval_{sampler}_{steps}.json').write_text(json.dumps(ev, indent=2))
+    (rdir / f"eval_{sampler}_{steps}{'_' + grid if grid else ''}.json").write_text(json.dumps(ev, indent=2))
     return ev
 
 def main(argv:list|None=None) -> int:
@@ -302,10 +309,11 @@ def main(argv:list|None=None) -> int:
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
                       amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds)
         elif args.command == 'eval':
-            print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device)))
+            print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,
+                                             grid=args.grid)))
         else:
             print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out,
-                                        args.save_tensor, device), indent=2))
+                                        args.save_tensor, device, args.grid), indent=2))
     except (ValueError, FileNotFoundError, RuntimeError, ImportError) as e:   # a user's mistake or a missing resource
         print(f"diffusion-atlas: error: {e}", file=sys.stderr)
         return 1

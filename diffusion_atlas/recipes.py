@@ -4,19 +4,20 @@
 
 # %% ../nbs/02a_recipes.ipynb #c7798f94
 from __future__ import annotations
-import importlib, ast, re
+import importlib, ast, re, math
 from pathlib import Path
 from dataclasses import dataclass, field
 import torch
 from .core import make_generator, randn
 from .space import (Denoiser, Objective, GaussianProcess, as_sigma_model, EDMProcess, VPCosine, VParam,
                                    UniformTime, VWeight, karras_grid, edm_grid, sample_euler, sample_heun, sample_ancestral,
-                                   sample_posterior, CountNFE)
+                                   sample_posterior, CountNFE, check_sigmas)
 
 # %% auto #0
-__all__ = ['GAUSSIAN', 'CHAPTERS', 'Recipe', 'Option', 'RecipeEntry', 'SamplerEntry', 'register_recipe', 'register_sampler',
-           'load_chapters', 'recipe_names', 'sampler_names', 'recipe_entry', 'sampler_entry', 'Names', 'make_recipe',
-           'recipe_options', 'draw', 'generate', 'gaussian_process', 'sigma_grid', 'forward_imports']
+__all__ = ['GAUSSIAN', 'CHAPTERS', 'Recipe', 'Option', 'RecipeEntry', 'SamplerEntry', 'GridEntry', 'register_recipe',
+           'register_sampler', 'register_grid', 'load_chapters', 'recipe_names', 'sampler_names', 'recipe_entry',
+           'grid_names', 'grid_entry', 'sampler_entry', 'Names', 'make_recipe', 'recipe_options', 'draw', 'generate',
+           'gaussian_process', 'sigma_range', 'sigma_grid', 'forward_imports']
 
 # %% ../nbs/02a_recipes.ipynb #e37dcf66
 GAUSSIAN = 'gaussian'   # the family of samplers that drive model(x, sigma): usable by any recipe on a GaussianProcess
@@ -77,8 +78,17 @@ class SamplerEntry:
     about:str
     draw:object
     family:str|None = None                       # GAUSSIAN: usable by every recipe on a GaussianProcess
+    grids:bool = False                           # steps through a sigma grid that --grid chooses
 
-_RECIPES, _SAMPLERS = {}, {}
+@dataclass
+class GridEntry:
+    "A registered sigma grid: make(D, process, steps, device, shape) -> (steps + 1,) float64 levels, decreasing, ending in 0"
+    name:str
+    chapter:str
+    about:str
+    make:object
+
+_RECIPES, _SAMPLERS, _GRIDS = {}, {}, {}
 
 def _register(table:dict, kind:str, entry):
     old = table.get(entry.name)
@@ -93,16 +103,24 @@ def register_recipe(name:str, chapter:str, about:str, options:dict|None=None, fi
         return factory
     return deco
 
-def register_sampler(name:str, chapter:str='', about:str='', family:str|None=None):
+def register_sampler(name:str, chapter:str='', about:str='', family:str|None=None,
+                     grids:bool=False): # True: draw takes `grid=<name>` (the sigma samplers)
     "Decorator: declare a draw function(D, recipe, shape, steps, generator, device) -> batch under `name`"
     if family not in (None, GAUSSIAN): raise ValueError(f"family must be None or {GAUSSIAN!r}, got {family!r}")
     def deco(fn):
-        _register(_SAMPLERS, 'sampler', SamplerEntry(name, chapter, about, fn, family))
+        _register(_SAMPLERS, 'sampler', SamplerEntry(name, chapter, about, fn, family, grids))
+        return fn
+    return deco
+
+def register_grid(name:str, chapter:str, about:str):
+    "Decorator: declare a sigma grid make(D, process, steps, device, shape) -> levels, for the samplers with `grids=True`"
+    def deco(fn):
+        _register(_GRIDS, 'grid', GridEntry(name, chapter, about, fn))
         return fn
     return deco
 
 # %% ../nbs/02a_recipes.ipynb #f575b433
-CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft')
+CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft', 'solvers')
 _loaded = False
 
 def load_chapters():
@@ -126,6 +144,15 @@ def recipe_entry(name:str) -> RecipeEntry:
     if name not in _RECIPES: raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(_RECIPES)}")
     return _RECIPES[name]
 
+def grid_names() -> tuple:
+    "Names of the registered sigma grids (`--grid`)"
+    load_chapters(); return tuple(_GRIDS)
+
+def grid_entry(name:str) -> GridEntry:
+    load_chapters()
+    if name not in _GRIDS: raise ValueError(f"unknown grid {name!r}: choose one of {', '.join(_GRIDS)}")
+    return _GRIDS[name]
+
 def sampler_entry(name:str) -> SamplerEntry:
     "The registration of a sampler, with a clear error for an unknown name"
     load_chapters()
@@ -133,9 +160,9 @@ def sampler_entry(name:str) -> SamplerEntry:
     return _SAMPLERS[name]
 
 class Names:
-    "The registered recipe or sampler names as a lazy sequence (for argparse `choices` that load chapters only when used)"
+    "The registered recipe, sampler or grid names as a lazy sequence (for argparse `choices` that load chapters only when used)"
     def __init__(self, kind:str): self.kind = kind
-    def _names(self): return recipe_names() if self.kind == 'recipe' else sampler_names()
+    def _names(self): return {'recipe': recipe_names, 'sampler': sampler_names, 'grid': grid_names}[self.kind]()
     def __iter__(self): return iter(self._names())
     def __contains__(self, x): return x in self._names()
     def __len__(self): return len(self._names())
@@ -168,17 +195,26 @@ def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8
     return out
 
 # %% ../nbs/02a_recipes.ipynb #265c1e4d
-def draw(sampler:str, D, recipe:Recipe, shape:tuple, steps:int, generator, device) -> torch.Tensor:
+def draw(sampler:str, D, recipe:Recipe, shape:tuple, steps:int, generator, device,
+         grid:str|None=None, # a registered sigma grid (`grid_names()`) for the samplers that take one; None: the sampler's own
+        ) -> torch.Tensor:
     "One batch from any registered sampler; `D` counts as the network (wrap it in CountNFE to count)"
     e = sampler_entry(sampler)
     allowed = recipe.sampler_names()
     if sampler not in allowed:
         raise ValueError(f"recipe {recipe.name!r} cannot sample with --sampler {sampler}: its model samples with {', '.join(allowed)}")
-    return e.draw(D, recipe, shape, steps, generator, device)
+    if grid is None: return e.draw(D, recipe, shape, steps, generator, device)
+    grid_entry(grid)
+    if not e.grids:
+        takes = ', '.join(n for n in sampler_names() if _SAMPLERS[n].grids)
+        raise ValueError(f"--sampler {sampler} uses its own time grid, so --grid {grid} does not apply; the samplers that take a grid: {takes}")
+    return e.draw(D, recipe, shape, steps, generator, device, grid=grid)
 
 @torch.no_grad()
 def generate(D, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0,
-             batch_size:int=500, device=None, recipe:Recipe|None=None) -> tuple[torch.Tensor, int]:
+             batch_size:int=500, device=None, recipe:Recipe|None=None,
+             grid:str|None=None, # sigma grid for the samplers that take one (`grid_names()`); None: the sampler's default
+            ) -> tuple[torch.Tensor, int]:
     "n samples in [-1, 1] from a denoiser with any sampler; returns (images, network evaluations per batch)"
     sampler_entry(sampler)
     device = device or next(D.parameters()).device
@@ -188,7 +224,7 @@ def generate(D, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0
         b = min(batch_size, n - i)
         m = CountNFE(D)
         m.process = D.process
-        out.append(draw(sampler, m, recipe, (b, *shape), steps, g, device).clamp(-1, 1).cpu()); nfe = m.nfe
+        out.append(draw(sampler, m, recipe, (b, *shape), steps, g, device, grid=grid).clamp(-1, 1).cpu()); nfe = m.nfe
     return torch.cat(out), nfe
 
 # %% ../nbs/02a_recipes.ipynb #34e0d2f4
@@ -198,26 +234,51 @@ def gaussian_process(D, sampler:str) -> GaussianProcess:
         raise ValueError(f"--sampler {sampler} needs a Gaussian process with one noise level per time, not {D.process!r}")
     return D.process
 
+def sigma_range(process:GaussianProcess) -> tuple[float, float]:
+    "(sigma_min, sigma_max) of the sigma samplers' grids: EDM's [0.002, 80] clipped to what the process can denoise"
+    if isinstance(process, EDMProcess): return float(process.smin), float(process.smax)
+    hi, lo, _ = edm_grid(process, 2, dtype=torch.float64).tolist()      # two steps: [sigma_max, sigma_min, 0]
+    return lo, hi
+
 def sigma_grid(process:GaussianProcess, steps:int, device=None,
                param=None, # the recipe's parameterisation: one trained at discrete levels has `round_sigma` (iDDPM)
+               grid:str='edm', # a registered grid: 'edm' (rho = 7), 'logsnr', 'time', and those later chapters add
+               D=None, shape:tuple|None=None, # the model and sample shape, for grids fitted to a model
               ) -> torch.Tensor: # float32, decreasing, ending in 0
-    "The sigma samplers' grid: EDM's rho grid on the process's noise range, rounded to trained levels where a model has them"
-    if isinstance(process, EDMProcess): sig = karras_grid(steps, process.smin, process.smax, process.rho, device=device, dtype=torch.float32)
-    else: sig = edm_grid(process, steps, device=device, dtype=torch.float32)
+    "The sigma samplers' grid (EDM's rho grid by default), rounded to trained levels where a model has them"
+    sig = check_sigmas(grid_entry(grid).make(D, process, steps, device, shape)).to(device=device, dtype=torch.float32)
     rnd = getattr(param, 'round_sigma', None)
     if rnd is not None: sig = torch.cat([torch.unique_consecutive(rnd(sig[:-1])), sig[-1:]])   # as EDM's generate.py
     return sig
 
+@register_grid('edm', '02', "EDM's rho = 7 grid (Karras+22 eq. 5), the default")
+def _edm_levels(D, process, steps, device, shape):
+    if isinstance(process, EDMProcess): return karras_grid(steps, process.smin, process.smax, process.rho, device=device)
+    return edm_grid(process, steps, device=device)
+
+@register_grid('logsnr', '02', 'uniform in log-SNR, i.e. in log sigma, over the same range')
+def _logsnr_levels(D, process, steps, device, shape):
+    lo, hi = sigma_range(process)
+    sig = torch.linspace(math.log(hi), math.log(lo), steps, dtype=torch.float64).exp() if steps > 1 else torch.tensor([hi], dtype=torch.float64)
+    return torch.cat([sig, sig.new_zeros(1)]).to(device)
+
+@register_grid('time', '02', "uniform in the process's own time t (DDPM's and score SDEs' default), over the same range")
+def _time_levels(D, process, steps, device, shape):
+    lo, hi = sigma_range(process)
+    t_lo, t_hi = (process.t_of_sigma(torch.tensor(v, dtype=torch.float64)) for v in (lo, hi))
+    sig = process.sigma(torch.linspace(float(t_hi), float(t_lo), steps, dtype=torch.float64) if steps > 1 else t_hi[None])
+    return torch.cat([sig, sig.new_zeros(1)]).to(device)
+
 def _sigma_sampler(fn, name):
-    def draw_fn(D, recipe, shape, steps, generator, device):
-        p = gaussian_process(D, name); sig = sigma_grid(p, steps, device, recipe.param)
+    def draw_fn(D, recipe, shape, steps, generator, device, grid:str='edm'):
+        p = gaussian_process(D, name); sig = sigma_grid(p, steps, device, recipe.param, grid, D, shape)
         return fn(as_sigma_model(D, p), sig[0] * randn(shape, generator, device=device), sig, generator=generator)
     return draw_fn
 
 for _name, _fn, _about in (('heun', sample_heun, "Heun's 2nd-order steps on the probability-flow ODE, 2N-1 evaluations (Karras+22 Alg. 1)"),
                            ('euler', sample_euler, 'Euler steps on the probability-flow ODE'),
                            ('ancestral', sample_ancestral, 'ancestral (DDPM-like) steps in sigma, eta = 1')):
-    register_sampler(_name, '02', _about, family=GAUSSIAN)(_sigma_sampler(_fn, _name))
+    register_sampler(_name, '02', _about, family=GAUSSIAN, grids=True)(_sigma_sampler(_fn, _name))
 
 @register_sampler('posterior', '02', "ancestral steps with the process's own posterior q(x_r | x_t, x0-hat), uniform in t")
 def _draw_posterior(D, recipe, shape, steps, generator, device):
