@@ -13,8 +13,8 @@ from .core import atomic_save, safe_load, check_finite, default_device, randn
 from .space import Denoiser, Objective
 
 # %% auto #0
-__all__ = ['CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint', 'load_checkpoint',
-           'TrainResult', 'train', 'digits_throughput']
+__all__ = ['NULL_LABEL', 'CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint',
+           'load_checkpoint', 'TrainResult', 'train', 'digits_throughput']
 
 # %% ../nbs/04_train.ipynb #70cf1ee2
 @dataclass
@@ -38,6 +38,7 @@ class TrainConfig:
     log_every:int = 50          # steps between log lines
     ckpt_every:int = 500        # steps between checkpoints (and one at the end)
     sample_every:int = 0        # steps between sample grids (0: never)
+    label_dropout:float = 0.    # replace each class label by NULL_LABEL with this probability (classifier-free guidance, ch. 21)
 
     def __post_init__(self):
         self.betas = tuple(self.betas)
@@ -48,8 +49,11 @@ class TrainConfig:
         if self.warmup < 0: raise ValueError(f"warmup must be >= 0 steps, got {self.warmup}")
         if self.grad_clip is not None and not self.grad_clip > 0: raise ValueError(f"grad_clip must be positive or None, got {self.grad_clip}")
         if not self.ema_halflife_kimg > 0: raise ValueError(f"ema_halflife_kimg must be positive, got {self.ema_halflife_kimg}")
+        if not 0 <= self.label_dropout < 1: raise ValueError(f"label_dropout must lie in [0, 1), got {self.label_dropout}")
 
 # %% ../nbs/04_train.ipynb #14afcfe3
+NULL_LABEL = -1   # the "no label" class: the atlas's networks map out-of-range labels to the zero embedding
+
 def _seed_for(*ints) -> int:
     "A 63-bit seed mixed from integers (splitmix64), so nearby (seed, step) pairs give unrelated streams"
     h = 0x9E3779B97F4A7C15
@@ -203,6 +207,9 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
     model.train()
     while step < end:
         x0, y = src.batch(step)
+        if y is not None and cfg.label_dropout > 0:     # CFG's joint training: the null label at rate p, from (seed, step, rank)
+            drop = torch.rand(len(y), generator=torch.Generator().manual_seed(_seed_for(cfg.seed, 5, step, rank))) < cfg.label_dropout
+            y = torch.where(drop.to(y.device), torch.full_like(y, NULL_LABEL), y)
         cond = {'class_labels': y} if y is not None else {}
         g = torch.Generator(device=device).manual_seed(_seed_for(cfg.seed, 3, step))  # noise levels and noise: same on all ranks
         torch.manual_seed(_seed_for(cfg.seed, 4, step, rank))                               # dropout masks
