@@ -15,8 +15,9 @@ from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of 
 
 # %% auto #0
 __all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data',
-           'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'evaluate', 'summary_of', 'format_evaluation',
-           'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval', 'main']
+           'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'ClassGuided', 'sampling_model', 'evaluate',
+           'summary_of', 'format_evaluation', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval',
+           'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
 RECIPES, SAMPLERS, GRIDS = Names('recipe'), Names('sampler'), Names('grid')   # every registered name, loaded on first use
@@ -82,6 +83,49 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[torch.nn.
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
 
+class ClassGuided(torch.nn.Module):
+    "A class-conditional denoiser D(x_t, t) sampled with classifier-free guidance: D_u + w (D_c - D_u) (chapter 21)"
+    def __init__(self, D:torch.nn.Module, # a Denoiser whose network takes class_labels
+                 num_classes:int, class_label:int|None=None, # None: the classes in turn (sample i is class i mod num_classes)
+                 guidance:float=1., # w: 1 is the conditional model, 0 the unconditional one
+                 interval:tuple|None=None): # (sigma_lo, sigma_hi): guide only there, else the conditional model
+        super().__init__()
+        if class_label is not None and not 0 <= class_label < num_classes:
+            raise ValueError(f"--class must be in [0, {num_classes}) for this model, got {class_label}")
+        if not guidance >= 0: raise ValueError(f"--guidance must be >= 0, got {guidance}")
+        if interval is not None and not (len(interval) == 2 and 0 <= interval[0] < interval[1]):
+            raise ValueError(f"--guidance-interval must be two noise levels LO HI with 0 <= LO < HI, got {interval}")
+        self.D, self.num_classes, self.class_label, self.guidance, self.interval = D, num_classes, class_label, guidance, interval
+        self.process, self.param = D.process, getattr(D, 'param', None)
+    def forward(self, xt:torch.Tensor, t, **cond) -> torch.Tensor:
+        from diffusion_atlas.train import NULL_LABEL
+        B = len(xt)
+        y = (torch.arange(B, device=xt.device) % self.num_classes if self.class_label is None
+             else torch.full((B,), self.class_label, device=xt.device, dtype=torch.long))
+        dc = self.D(xt, t, class_labels=y, **cond)
+        if self.guidance == 1: return dc
+        du = self.D(xt, t, class_labels=torch.full_like(y, NULL_LABEL), **cond)
+        out = du + self.guidance * (dc - du)
+        if self.interval is not None:
+            s = self.process.sigma(self.process.check_t(t, B, xt.device, xt.dtype)).reshape(B, *[1] * (xt.ndim - 1))
+            out = torch.where((s > self.interval[0]) & (s <= self.interval[1]), out, dc)
+        return out
+
+def sampling_model(D, meta:dict, class_label:int|None=None, guidance:float|None=None, interval:tuple|None=None):
+    "The model to sample: D itself for an unconditional run, else ClassGuided (classes in turn and w = 1 by default)"
+    n = meta.get('num_classes', 0)
+    if not n:
+        if class_label is not None or guidance is not None or interval is not None:
+            raise ValueError("this run's model is unconditional: --class, --guidance and --guidance-interval need a model "
+                             "trained with `diffusion-atlas train --cond class`")
+        return D
+    return ClassGuided(D, n, class_label, 1. if guidance is None else guidance, interval)
+
+def _guided_name(class_label, guidance, interval) -> str:
+    "The suffix of output files for a guided sampling setting"
+    return ((f'_c{class_label}' if class_label is not None else '') + (f'_w{guidance:g}' if guidance is not None else '')
+            + (f'_i{interval[0]:g}-{interval[1]:g}' if interval is not None else ''))
+
 # %% ../nbs/06_cli.ipynb #7deb4263
 def evaluate(D, meta:dict, # a trained model and its checkpoint's description
              sampler:str, steps:int, n:int|None=None, # samples per seed (default: the protocol's 5,000; 10,000 on CIFAR-10)
@@ -135,6 +179,8 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
               net_overrides:dict|None=None,
               options:dict|None=None, # the recipe's options by name, e.g. dict(blur_max=5.) for blurring diffusion
               eval_seeds:int|None=None, # seeds of the measurement protocol (n_eval samples each); 0: no evaluation
+              cond:str|None=None, # 'class': a class-conditional model (labels dropped at rate label_dropout, for CFG)
+              label_dropout:float=0.1, # with cond='class': the rate at which labels become the null label
              ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     d = DEFAULTS[data]
@@ -143,9 +189,13 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     shape = tuple(images.shape[1:])
     ck_path = out / CKPT_NAME
     old = (load_checkpoint(ck_path).get('meta') or {}) if ck_path.exists() else None
+    if cond not in (None, 'class'): raise ValueError(f"--cond must be 'class' (or omitted), got {cond!r}")
     if old is not None and (old.get('recipe') != recipe or old.get('data') != data):   # resuming: the model must be the saved one
         raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
                          "choose another --out, or delete the run directory to start over")
+    if old is not None and old.get('cond') != cond:
+        raise ValueError(f"{out} holds a {'class-conditional' if old.get('cond') else 'unconditional'} model: "
+                         f"{'add' if old.get('cond') else 'drop'} --cond class to resume it, or choose another --out")
     opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, images, **(options or {}))
     r = make_recipe(recipe, 0.5, shape, data, **opts)
     device = default_device(device)
@@ -154,25 +204,29 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     if r.out_mult != 1 or r.in_mult != 1:
         net_kw.setdefault('in_channels', images.shape[1] * r.in_mult)
         net_kw.setdefault('out_channels', images.shape[1] * r.out_mult)
+    n_classes = int(labels.max()) + 1 if cond == 'class' else 0
+    if n_classes: net_kw['num_classes'] = n_classes
     meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=0.5, image_shape=list(shape),
-                                            recipe_options=opts, net=net_config(data, r.noise_scale, **net_kw))
+                                            recipe_options=opts, net=net_config(data, r.noise_scale, **net_kw),
+                                            **(dict(cond=cond, num_classes=n_classes, label_dropout=label_dropout) if cond else {}))
     D = r.make_model(build_net(meta['net']))
     cfg = TrainConfig(steps=steps or d['steps'], batch_size=batch_size or d['batch_size'], lr=lr or d['lr'],
                       warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], seed=seed,
                       hflip=d['hflip'] and not r.augments,   # an augmenting objective flips (and labels) its own data
                       amp=amp, compile=compile, log_every=max(1, min(50, (steps or d['steps']) // 10)),
-                      ckpt_every=d['ckpt_every'], sample_every=d['sample_every'])
+                      ckpt_every=d['ckpt_every'], sample_every=d['sample_every'],
+                      label_dropout=meta.get('label_dropout', 0.) if cond else 0.)
     sampler, sample_steps = sampler or r.sampler, sample_steps or r.sample_steps
     if sampler not in r.sampler_names():
         raise ValueError(f"recipe {recipe!r} samples with {', '.join(r.sampler_names())}, not --sampler {sampler}")
-    sample_fn = lambda ema, step: generate(ema, 64, shape, sampler, sample_steps, seed=seed, device=device, recipe=r)[0]
+    sample_fn = lambda ema, step: generate(sampling_model(ema, meta), 64, shape, sampler, sample_steps, seed=seed, device=device, recipe=r)[0]
     if progress: print(f"diffusion-atlas: {recipe} on {data} ({len(images):,} images {shape}), {cfg.steps:,} steps of "
                        f"{cfg.batch_size}, on {device}; run directory {out}")
     t0 = time.time()
-    res = train(D, r.objective, images, cfg, labels=None, run_dir=out, resume=True, sample_fn=sample_fn,
+    res = train(D, r.objective, images, cfg, labels=labels if cond else None, run_dir=out, resume=True, sample_fn=sample_fn,
                 meta=meta, device=device, progress=progress)
     train_secs = time.time() - t0
-    samples, nfe = generate(res.ema, 64, shape, sampler, sample_steps, seed=seed + 1, device=device, recipe=r)
+    samples, nfe = generate(sampling_model(res.ema, meta), 64, shape, sampler, sample_steps, seed=seed + 1, device=device, recipe=r)
     save_image_grid(samples, out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
                    train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second, 1),
@@ -184,7 +238,7 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     if eval_seeds:
         t1 = time.time()
         if progress: print(f"evaluating: {eval_seeds} seeds x {n_eval} samples ({sampler}, {sample_steps} steps)")
-        ev = evaluate(res.ema, meta, sampler, sample_steps, n_eval, eval_seeds, device, progress=progress)
+        ev = evaluate(sampling_model(res.ema, meta), meta, sampler, sample_steps, n_eval, eval_seeds, device, progress=progress)
         metrics.update(eval_seconds=round(time.time() - t1, 1), **summary_of(ev), eval=ev)
     (out / 'metrics.json').write_text(json.dumps(metrics, indent=2))
     if progress: print(json.dumps(metrics, indent=2))
@@ -227,6 +281,9 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     t.add_argument('--batch-size', type=_positive_int, default=None, help='global batch size')
     t.add_argument('--lr', type=_positive_float, default=None, help='peak learning rate')
     t.add_argument('--seed', type=_nonneg_int, default=0)
+    t.add_argument('--cond', choices=('class',), default=None, help='train a class-conditional model (for guidance, chapter 21)')
+    t.add_argument('--label-dropout', type=_number(float, 0, what='a probability'), default=0.1,
+                   help='with --cond class: rate at which labels are dropped for classifier-free guidance (default 0.1)')
     t.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None,
                    help="default: the recipe's (`diffusion-atlas samplers` lists them)")
     t.add_argument('--sample-steps', type=_positive_int, default=None, help="sampler steps, or Langevin steps per level (default: the recipe's)")
@@ -248,6 +305,12 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     s.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
     s.add_argument('--grid', choices=GRIDS, metavar='GRID', default=None,
                    help="sigma grid of the samplers that take one: edm (the default), logsnr, time, optimised (chapter 22)")
+    s.add_argument('--class', dest='class_label', type=_nonneg_int, default=None, metavar='C',
+                   help='class-conditional runs: sample class C (default: the classes in turn)')
+    s.add_argument('--guidance', type=_number(float, 0), default=None, metavar='W',
+                   help='classifier-free guidance scale w (1: conditional, 0: unconditional; default 1)')
+    s.add_argument('--guidance-interval', type=_number(float, 0), nargs=2, default=None, metavar=('LO', 'HI'),
+                   help='guide only for noise levels in (LO, HI] (Kynkaanniemi+24)')
     s.add_argument('--n', type=_positive_int, default=64, help='number of samples')
     s.add_argument('--seed', type=_nonneg_int, default=0)
     s.add_argument('--out', default=None, help='PNG grid to write (default: <run>/samples_<sampler>_<steps>.png)')
@@ -261,6 +324,12 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     e.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
     e.add_argument('--grid', choices=GRIDS, metavar='GRID', default=None,
                    help="sigma grid of the samplers that take one: edm (the default), logsnr, time, optimised (chapter 22)")
+    e.add_argument('--class', dest='class_label', type=_nonneg_int, default=None, metavar='C',
+                   help='class-conditional runs: sample class C (default: the classes in turn)')
+    e.add_argument('--guidance', type=_number(float, 0), default=None, metavar='W',
+                   help='classifier-free guidance scale w (1: conditional, 0: unconditional; default 1)')
+    e.add_argument('--guidance-interval', type=_number(float, 0), nargs=2, default=None, metavar=('LO', 'HI'),
+                   help='guide only for noise levels in (LO, HI] (Kynkaanniemi+24)')
     e.add_argument('--n', type=_positive_int, default=None, help='samples per seed (default: 5000 digits, 10000 cifar10)')
     e.add_argument('--seeds', type=_number(int, 2, what='a whole number'), default=5, help='sampling seeds (default: 5)')
     e.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (the FID reference)')
@@ -269,30 +338,36 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     sub.add_parser('samplers', help='list the samplers: chapter, family, what each does')
     return p
 
-def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tensor=None, device=None, grid=None) -> dict:
+def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tensor=None, device=None, grid=None,
+               class_label:int|None=None, guidance:float|None=None, interval:tuple|None=None) -> dict:
     "Sample a trained run; writes a PNG grid (and optionally a uint8 tensor); returns a summary"
     from diffusion_atlas.core import to_uint8, atomic_save
     D, meta = load_denoiser(run, device=default_device(device))
     r = recipe_of(meta)
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
     t0 = time.time()
-    x, nfe = generate(D, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r, grid=grid)
+    M = sampling_model(D, meta, class_label, guidance, interval)
+    x, nfe = generate(M, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r, grid=grid)
     run = Path(run); rdir = run if run.is_dir() else run.parent
-    out = Path(out) if out else rdir / f"samples_{sampler}_{steps}{'_' + grid if grid else ''}.png"
+    out = Path(out) if out else rdir / f"samples_{sampler}_{steps}{'_' + grid if grid else ''}{_guided_name(class_label, guidance, interval)}.png"
     save_image_grid(x[:256], out)
     if save_tensor: atomic_save(to_uint8(x), save_tensor)
-    return dict(out=str(out), n=n, sampler=sampler, steps=steps, grid=grid, nfe=nfe, seconds=round(time.time() - t0, 2))
+    net_evals = nfe * (2 if isinstance(M, ClassGuided) and M.guidance != 1 else 1)   # CFG runs the network twice per evaluation
+    return dict(out=str(out), n=n, sampler=sampler, steps=steps, grid=grid, nfe=nfe, network_evaluations=net_evals,
+                class_label=class_label, guidance=guidance, seconds=round(time.time() - t0, 2))
 
-def run_eval(run, sampler=None, steps=None, n=None, seeds=5, cifar10_source=None, device=None, progress=True, grid=None) -> dict:
+def run_eval(run, sampler=None, steps=None, n=None, seeds=5, cifar10_source=None, device=None, progress=True, grid=None,
+             class_label:int|None=None, guidance:float|None=None, interval:tuple|None=None) -> dict:
     "Evaluate a trained run with the measurement protocol; writes eval_<sampler>_<steps>[_<grid>].json beside the checkpoint"
     D, meta = load_denoiser(run, device=default_device(device))
     r = recipe_of(meta)
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
-    ev = evaluate(D, meta, sampler, steps, n, seeds, device=default_device(device), cifar10_source=cifar10_source,
-                  progress=progress, grid=grid)
-    ev.update(sampler=sampler, steps=steps, grid=grid)
+    ev = evaluate(sampling_model(D, meta, class_label, guidance, interval), meta, sampler, steps, n, seeds,
+                  device=default_device(device), cifar10_source=cifar10_source, progress=progress, grid=grid)
+    ev.update(sampler=sampler, steps=steps, grid=grid, class_label=class_label, guidance=guidance, interval=interval)
     run = Path(run); rdir = run if run.is_dir() else run.parent
-    (rdir / f"eval_{sampler}_{steps}{'_' + grid if grid else ''}.json").write_text(json.dumps(ev, indent=2))
+    name = f"eval_{sampler}_{steps}{'_' + grid if grid else ''}{_guided_name(class_label, guidance, interval)}.json"
+    (rdir / name).write_text(json.dumps(ev, indent=2))
     return ev
 
 def main(argv:list|None=None) -> int:
@@ -307,13 +382,16 @@ def main(argv:list|None=None) -> int:
             options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_') and v is not None}
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
-                      amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds)
+                      amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds,
+                      cond=args.cond, label_dropout=args.label_dropout)
         elif args.command == 'eval':
+            iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,
-                                             grid=args.grid)))
+                                             grid=args.grid, class_label=args.class_label, guidance=args.guidance, interval=iv)))
         else:
-            print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out,
-                                        args.save_tensor, device, args.grid), indent=2))
+            iv = tuple(args.guidance_interval) if args.guidance_interval else None
+            print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out, args.save_tensor, device,
+                                        args.grid, args.class_label, args.guidance, iv), indent=2))
     except (ValueError, FileNotFoundError, RuntimeError, ImportError) as e:   # a user's mistake or a missing resource
         print(f"diffusion-atlas: error: {e}", file=sys.stderr)
         return 1
