@@ -13,7 +13,8 @@ from .space import eval_model, bcast
 
 # %% auto #0
 __all__ = ['cfg_denoiser', 'classifier_guided', 'mixture_pieces', 'sample_grid_density', 'NoisyClassifier',
-           'train_noisy_classifier', 'guidance_panel', 'guidance_explorer', 'class_cfg', 'guided_digits']
+           'train_noisy_classifier', 'guidance_panel', 'guidance_explorer', 'class_cfg', 'guided_digits',
+           'cfg_cifar10_run']
 
 # %% ../nbs/21_guidance.ipynb #cdc7e7bb
 def _sigma_of(x:Tensor, sigma) -> Tensor:
@@ -171,3 +172,34 @@ def guided_digits(D, # a trained conditional digits Denoiser
     x = 80. * randn((len(y), 1, 8, 8), g, device=dev)
     out = sample_heun(class_cfg(D, y.to(dev), w, interval, rescale), x, karras_grid(steps, 0.002, 80., device=dev, dtype=x.dtype))
     return out.clamp(-1, 1).cpu(), y
+
+# %% ../nbs/21_guidance.ipynb #6b5fa756
+def cfg_cifar10_run(images:Tensor, labels:Tensor, # (N, 3, 32, 32) uint8 training images and (N,) labels
+                    *, guidance=(1., 1.5, 2., 3.), # the scales w to sample at (1: the conditional model)
+                    label_dropout:float=0.1, batch_size:int=512, train_images:int=200_000_000, warmup_images:int=10_000_000,
+                    net_kw:dict|None=None, # overrides of edm_ddpmpp_cifar10()
+                    n_samples:int=10_000, sample_batch:int=500, n_steps:int=18, # Heun 18 steps, 35 evaluations of each half
+                    run_dir=None, device='cuda', progress:bool=True) -> dict: # {'samples': {w: images}, 'run': TrainResult}
+    "EDM's CIFAR-10 configuration, class-conditional with label dropout (CFG training), then CFG samples at each scale"
+    from diffusion_atlas.nets import edm_ddpmpp_cifar10
+    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.recipes import make_recipe
+    from diffusion_atlas.cli import ClassGuided
+    from diffusion_atlas.space import sample_heun, karras_grid, as_sigma_model
+    device = torch.device(device)
+    r = make_recipe('edm', 0.5, tuple(images.shape[1:]), 'cifar10')          # EDM's objective with its augmentation
+    D = r.make_model(edm_ddpmpp_cifar10(num_classes=10, **(net_kw or {})))
+    cfg = TrainConfig(steps=max(1, train_images // batch_size), batch_size=batch_size, lr=1e-3, warmup=warmup_images // batch_size,
+                      grad_clip=None, ema_halflife_kimg=500., ema_rampup=0.05, hflip=False, amp=True, channels_last=True,
+                      ckpt_every=5_000, seed=0, label_dropout=label_dropout)
+    run = train(D, r.objective, images, cfg, labels=labels, run_dir=run_dir, device=device, progress=progress)
+    ema, out = run.ema.eval(), {}
+    for w in guidance:
+        model = as_sigma_model(ClassGuided(ema, 10, None, w), ema.process)
+        g, xs = make_generator(0, device), []
+        with torch.no_grad():
+            for k in range(0, n_samples, sample_batch):
+                z = 80. * randn((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
+                xs.append(sample_heun(model, z, karras_grid(n_steps, device=device, dtype=z.dtype)).clamp(-1, 1).cpu())
+        out[w] = torch.cat(xs)
+    return dict(samples=out, run=run)
