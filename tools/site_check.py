@@ -7,8 +7,9 @@ run during a docs build, and a cell mixing an import with code that needs an ear
 
 This tool, run from the repository root inside the project's environment, checks each notebook in a fresh process:
 
-1. statically, that no cell flagged `slow`, `gpu` or `notest` would be executed by the docs processing, and that each
-   chapter has its Colab badge and install cell, shows its exported code (`#| exports`) and weighs under MAX_KB;
+1. statically, that no cell flagged `slow`, `gpu` or `notest` would be executed by the docs processing, that each
+   chapter has its Colab badge and install cell, shows its exported code (`#| exports`) and weighs under MAX_KB, and
+   that every relative link to a page (`[text](page.html)`) names a page some notebook produces;
 2. that nbdev's processors run on a copy of the notebook without error (the processed notebooks go to --out);
 3. with --html, that nbconvert renders each processed notebook to HTML (math left to MathJax), for screenshots:
 
@@ -75,6 +76,22 @@ def chapter_rules(nb_path: Path) -> list:
     if kb > MAX_KB: out.append(f'{kb:.0f} KB, more than {MAX_KB} KB (save figures at 1x, heat maps as JPEG)')
     return out
 
+def site_pages(nbs_dir: Path) -> set:
+    "The page names Quarto writes for the notebooks in nbs/ (nbdev sets each page's output-file: '22_fast_solvers' -> 'fast_solvers.html')"
+    from nbdev.doclinks import _nbpath2html
+    return {_nbpath2html(p).name for p in nbs_dir.glob('*.ipynb')}
+
+def broken_links(nb_path: Path, pages: set) -> list:
+    "Relative links to site pages ('[text](page.html#anchor)') in markdown cells whose page no notebook produces"
+    from execnb.nbio import read_nb
+    out = []
+    for i, c in enumerate(read_nb(nb_path).cells):
+        if c.cell_type != 'markdown': continue
+        for target in re.findall(r'\]\(([^)\s#:]+\.html)(?:#[^)]*)?\)', c.source):
+            if target not in pages: out.append(f"cell {i} links to {target}, which no notebook in nbs/ produces "
+                                               f"(a page is named after its notebook without the number: {sorted(pages)[:3]}...)")
+    return out
+
 def process_one(src: str, dst: str) -> None:
     "Run nbdev's docs processors on one notebook (in this process), writing the result to dst"
     from execnb.nbio import read_nb, write_nb
@@ -96,10 +113,10 @@ def main():
     nbs = a.notebooks or sorted(p for p in Path('nbs').glob('*.ipynb') if not p.name.startswith('_'))
     out = a.out or Path(tempfile.mkdtemp(prefix='site_check_'))
     out.mkdir(parents=True, exist_ok=True)
-    failed = []
+    failed, pages = [], site_pages(Path('nbs'))
     for nb in nbs:
         t0 = time.time()
-        problems = chapter_rules(nb) + [f"cell {i} is flagged but the docs build would execute it (it contains an import "
+        problems = chapter_rules(nb) + broken_links(nb, pages) + [f"cell {i} is flagged but the docs build would execute it (it contains an import "
                                          f"or an export directive; move imports to the hidden import cell): {line}"
                                          for i, line in flagged_cells_evaluated(nb)]
         problems += [f"cell {i} mixes imports with other code, and the docs build executes it: keep imports in the hidden "
