@@ -111,6 +111,9 @@ def train_noisy_classifier(clf:nn.Module, x0:Tensor, y:Tensor, # (N, ...) clean 
                            sigma_min:float=0.01, sigma_max:float=20., # noise levels drawn log-uniformly
                            seed:int=0) -> nn.Module:
     "Cross-entropy on x0 + sigma eps with log-uniform sigma: the noise-conditional classifier of classifier guidance"
+    if not x0.is_floating_point():
+        raise TypeError(f"train_noisy_classifier needs float data (noise is added to it), got {x0.dtype}; "
+                        "map uint8 images to [-1, 1] with `to_float` first")
     g = make_generator(seed)
     opt = torch.optim.Adam(clf.parameters(), lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
@@ -161,16 +164,23 @@ def class_cfg(D, # a trained conditional Denoiser (its process is read from it)
 
 # %% ../nbs/21_guidance.ipynb #6faf093d
 @torch.no_grad()
-def guided_digits(D, # a trained conditional digits Denoiser
-                  w:float, n_per_class:int=200, seed:int=0, steps:int=10,
-                  interval:tuple|None=None, rescale:float=0.) -> tuple[Tensor, Tensor]: # (10 n, 1, 8, 8) samples in [-1, 1], labels
-    "CFG samples of every digit class from one conditional network, Heun on EDM's grid from sigma = 80"
-    from diffusion_atlas.space import sample_heun, karras_grid
+def guided_digits(D, # a trained digits Denoiser: class-conditional for CFG; any, with `classifier`
+                  w:float, # the CFG scale w, or with `classifier` the classifier-guidance scale s
+                  n_per_class:int=200, seed:int=0, steps:int=10,
+                  interval:tuple|None=None, rescale:float=0., # CFG's options
+                  classifier=None, # a noise-conditional classifier with `log_prob(y)` (`NoisyClassifier`): classifier guidance
+                 ) -> tuple[Tensor, Tensor]: # (10 n, 1, 8, 8) samples in [-1, 1], labels
+    "Guided samples of every digit class, CFG or classifier guidance, Heun on EDM's grid from sigma = 80"
+    from diffusion_atlas.space import sample_heun, karras_grid, as_sigma_model
     y = torch.arange(10).repeat_interleave(n_per_class)
     g = make_generator(seed)
     dev = next(D.parameters()).device
+    if classifier is None: model = class_cfg(D, y.to(dev), w, interval, rescale)
+    elif interval is not None or rescale:
+        raise ValueError("interval and rescale are options of CFG here; pass classifier=None to use them")
+    else: model = classifier_guided(as_sigma_model(D, D.process), classifier.log_prob(y.to(dev)), w)
     x = 80. * randn((len(y), 1, 8, 8), g, device=dev)
-    out = sample_heun(class_cfg(D, y.to(dev), w, interval, rescale), x, karras_grid(steps, 0.002, 80., device=dev, dtype=x.dtype))
+    out = sample_heun(model, x, karras_grid(steps, 0.002, 80., device=dev, dtype=x.dtype))
     return out.clamp(-1, 1).cpu(), y
 
 # %% ../nbs/21_guidance.ipynb #6b5fa756
