@@ -2,13 +2,16 @@
 
 For every solver x grid x NFE budget: `diffusion-atlas eval`'s protocol (5 seeds x 5000 samples against the training
 digits, digits FD and KID as mean +- SE, chapter 05). Each result is cached in <run>/solvers/<solver>_<grid>_<nfe>.json,
-so the tool resumes where it stopped and can run in several processes at once (split the work with --solvers).
+so the tool resumes where it stopped and can run in several processes at once (split the work with --solvers). A cached
+result is used only if it was computed from the run's present checkpoint (its SHA-256 is recorded; results written
+before that was recorded count if they are newer than the checkpoint) with the same --n and --seeds: retraining a run
+or changing the protocol recomputes, never mixes.
 The recipe's default (Heun, 18 steps = 35 NFE, EDM's grid) is the reference row; its result is taken from the run's
 metrics.json when that was evaluated with the protocol. Run from the repository root inside the project's environment:
 
     OMP_NUM_THREADS=1 python tools/solver_table.py --run nbs/runs/digits-edm --budgets 10 --grids edm optimised
 """
-import argparse, json, sys, time
+import argparse, hashlib, json, sys, time
 from pathlib import Path
 
 PER = {'heun': 2, 'dpm-solver-2': 2, 'dpmpp-2s': 2, 'dpm-solver-3': 3}    # evaluations per step of the single-step solvers
@@ -18,6 +21,22 @@ def steps_for(solver:str, budget:int) -> int:
     "Grid steps that fit a budget of NFE: one per step for the multistep solvers, k(N-1)+1 <= budget for the single-step ones"
     k = PER.get(solver, 1)
     return budget if k == 1 else max(1, (budget - 1) // k + 1)
+
+def fingerprint(ckpt:Path) -> str:
+    "SHA-256 of a checkpoint file: which trained weights a cached result belongs to"
+    h = hashlib.sha256()
+    with open(ckpt, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+def cached(f:Path, ckpt:Path, sha:str, n:int, seeds:int):
+    "The cached result in `f` if it belongs to this checkpoint and protocol, else None"
+    if not f.exists(): return None
+    ev = json.loads(f.read_text())
+    p = ev.get('protocol', {})
+    if p.get('n') != n or len(p.get('seeds', ())) != seeds: return None
+    if 'checkpoint_sha256' in ev: return ev if ev['checkpoint_sha256'] == sha else None
+    return ev if f.stat().st_mtime >= ckpt.stat().st_mtime else None
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -33,30 +52,35 @@ def main():
     if not (run / 'checkpoint.pt').exists():
         sys.exit(f"no checkpoint in {run}: train the default model first (diffusion-atlas train --data digits --out {run})")
     cache = run / 'solvers'; cache.mkdir(exist_ok=True)
+    ckpt = run / 'checkpoint.pt'; sha = fingerprint(ckpt)
     from diffusion_atlas.cli import load_denoiser, evaluate
     D, meta = load_denoiser(run, device='cpu')
     todo = [(s, g, b) for b in a.budgets for s in a.solvers for g in a.grids]
     for s, g, b in ([] if a.print_only else todo):
         f = cache / f'{s}_{g}_{b}.json'
-        if f.exists(): continue
+        if cached(f, ckpt, sha, a.n, a.seeds): continue
         t0 = time.time()
         ev = evaluate(D, meta, s, steps_for(s, b), a.n, a.seeds, device='cpu', grid=g)
-        ev.update(solver=s, grid=g, budget=b, steps=steps_for(s, b), seconds=round(time.time() - t0, 1))
-        f.write_text(json.dumps(ev))
+        ev.update(solver=s, grid=g, budget=b, steps=steps_for(s, b), seconds=round(time.time() - t0, 1), checkpoint_sha256=sha)
+        tmp = f.with_suffix('.tmp'); tmp.write_text(json.dumps(ev)); tmp.replace(f)      # never a half-written result
         print(f"{s} {g} {b}: digits FD {ev['digits_fd']['mean']:.3f} +- {ev['digits_fd']['se']:.3f} ({ev['seconds']:.0f} s)", flush=True)
     m = json.loads((run / 'metrics.json').read_text())
     print('| solver | grid | steps | NFE | digits FD (mean +- SE) | digits KID (mean +- SE) |\n|---|---|---|---|---|---|')
     if 'eval' in m: print(f"| {m['sampler']} (reference) | edm | {m['sample_steps']} | {m['nfe']} | {m['digits_fd']:.2f} +- {m['digits_fd_se']:.2f} | "
                           f"{m['digits_kid']:.2f} +- {m['digits_kid_se']:.2f} |")
+    stale = []
     for s, g, b in todo:
         f = cache / f'{s}_{g}_{b}.json'
-        if not f.exists(): continue
-        ev = json.loads(f.read_text())
+        ev = cached(f, ckpt, sha, a.n, a.seeds)
+        if ev is None:
+            if f.exists(): stale.append(f.name)
+            continue
         nfe = ev['steps'] * PER.get(s, 1) - (PER.get(s, 1) - 1)
         print(f"| {s} | {g} | {ev['steps']} | {nfe} | {ev['digits_fd']['mean']:.2f} +- {ev['digits_fd']['se']:.2f} | "
               f"{ev['digits_kid']['mean']:.2f} +- {ev['digits_kid']['se']:.2f} |")
     print(f"digits FD/KID: chapter 05's protocol ({a.seeds} seeds x {a.n} samples against the 1,438 training digits, the atlas's digits "
           "classifier: not FID); the same sampling seeds for every row")
+    if stale: print(f"not shown, computed from another checkpoint or protocol (rerun without --print-only to recompute): {', '.join(stale)}")
 
 if __name__ == '__main__':
     main()
