@@ -95,7 +95,10 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
         raise ValueError(f"teacher_steps = {teacher_steps} cannot be halved {stages} times: use a multiple of 2^{stages} (e.g. 2^k)")
     g = make_generator(seed)
     dev = next(student.parameters()).device
-    student = copy.deepcopy(teacher) if student is teacher else student
+    student = copy.deepcopy(teacher).requires_grad_(True) if student is teacher else student   # a loaded teacher is frozen
+    if not any(p.requires_grad for p in student.parameters()):
+        raise ValueError("the student has no trainable parameters (a frozen copy of a loaded model?): "
+                         "call student.requires_grad_(True), or pass the teacher as the student to start from a trainable copy")
     out, n = [], teacher_steps // 2
     bar = tqdm(range(stages), desc='distillation stages', disable=not progress)
     for _ in bar:
