@@ -8,13 +8,15 @@ import copy
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import make_generator, check_finite
+from pathlib import Path
+from .core import make_generator, check_finite, atomic_save
+from .data import to_float
 from .space import GaussianProcess, DiscreteVP, Denoiser, eval_denoiser
 from .ddim import ddim_posterior, sample_ddim
 
 # %% auto #0
 __all__ = ['ddim_step', 'distill_target', 'TruncatedSNRWeight', 'distill_grid', 'distill_loss', 'sample_distilled',
-           'progressive_distillation']
+           'progressive_distillation', 'distill_cifar10_run']
 
 # %% ../nbs/23_progressive_distillation.ipynb #7daef551
 def ddim_step(D, # D(zt, t) -> x0_hat in the process's own variables
@@ -87,7 +89,9 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
                              stages:int, # number of halvings
                              iters:int=1000, # optimiser steps per stage
                              batch_size:int=256, lr:float=1e-3, weight=None, seed:int=0,
+                             grad_clip:float|None=None, # clip the gradient's global norm (the official CIFAR-10 configuration: 1)
                              progress:bool=False, # a progress bar over the stages, with the loss
+                             run_dir=None, # if given, each stage's student is saved there (student_<steps>.pt) and a rerun resumes after the last saved stage
                             ) -> list[tuple[int, Denoiser]]: # (steps, frozen student) after each stage
     "Salimans & Ho 2022 Alg. 2: distil a 2N-step DDIM teacher into an N-step student, `stages` times over"
     if not data.is_floating_point(): raise TypeError(f"data must be floating point, got {data.dtype}")
@@ -99,18 +103,58 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
     if not any(p.requires_grad for p in student.parameters()):
         raise ValueError("the student has no trainable parameters (a frozen copy of a loaded model?): "
                          "call student.requires_grad_(True), or pass the teacher as the student to start from a trainable copy")
+    run_dir = Path(run_dir) if run_dir is not None else None
+    if run_dir is not None: run_dir.mkdir(parents=True, exist_ok=True)
     out, n = [], teacher_steps // 2
     bar = tqdm(range(stages), desc='distillation stages', disable=not progress)
     for _ in bar:
-        opt = torch.optim.Adam(student.parameters(), lr)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1 - k / iters)
-        student.train()
-        for _ in range(iters):
-            idx = torch.randint(0, len(data), (batch_size,), generator=g)
-            loss = distill_loss(student, teacher, data[idx].to(dev), n, g if dev.type == 'cpu' else None, weight).mean()
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+        saved = run_dir / f'student_{n}.pt' if run_dir is not None else None
+        if saved is not None and saved.exists():                # this stage finished in an earlier run
+            ck = torch.load(saved, map_location=dev, weights_only=True)
+            if ck.get('teacher_steps') != teacher_steps:
+                raise ValueError(f"{saved} belongs to a distillation from {ck.get('teacher_steps')} steps, not {teacher_steps}: use another run_dir")
+            student.load_state_dict(ck['student'])
+        else:
+            opt = torch.optim.Adam(student.parameters(), lr)
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1 - k / iters)
+            student.train()
+            for _ in range(iters):
+                idx = torch.randint(0, len(data), (batch_size,), generator=g)
+                loss = distill_loss(student, teacher, data[idx].to(dev), n, g if dev.type == 'cpu' else None, weight).mean()
+                opt.zero_grad(); loss.backward()
+                if grad_clip is not None: torch.nn.utils.clip_grad_norm_(student.parameters(), grad_clip)
+                opt.step(); sched.step()
+            if saved is not None: atomic_save(dict(student=student.state_dict(), steps=n, teacher_steps=teacher_steps), saved)
+            bar.set_postfix(steps=n, loss=f'{loss.item():.3g}')
         frozen = copy.deepcopy(student).eval().requires_grad_(False)
         out.append((n, frozen))
-        bar.set_postfix(steps=n, loss=f'{loss.item():.3g}')
         teacher, n = frozen, n // 2
     return out
+
+# %% ../nbs/23_progressive_distillation.ipynb #c761a3e6
+def distill_cifar10_run(teacher:Denoiser, # a CIFAR-10 teacher on a continuous Gaussian process (e.g. `vp-cosine-v`)
+                        images:Tensor, # (N, 3, 32, 32) uint8 training images
+                        *, teacher_steps:int=8192, final_steps:int=1, # halved until final_steps
+                        iters:int=50_000, batch_size:int=128, lr:float=5e-5, grad_clip:float|None=1., # per stage
+                        eval_steps=(8, 4, 2, 1), # the students that are sampled
+                        n_samples:int=10_000, sample_batch:int=500,
+                        run_dir=None, device='cuda', progress:bool=True) -> dict: # {'samples': {steps: images}, 'students': [(steps, D)]}
+    "Progressive distillation of a CIFAR-10 teacher down to `final_steps`, resumable by stage, then samples of the students at `eval_steps`"
+    k = teacher_steps // max(final_steps, 1)
+    if final_steps < 1 or teacher_steps % final_steps or k < 2 or k & (k - 1):
+        raise ValueError(f"teacher_steps / final_steps must be a power of two, at least 2; got {teacher_steps} / {final_steps}")
+    if images.dtype != torch.uint8: raise TypeError(f"images must be uint8 (0..255) as `cifar10` returns them, got {images.dtype}")
+    device = torch.device(device)
+    teacher = teacher.to(device).eval()
+    students = progressive_distillation(teacher, teacher, to_float(images), teacher_steps, k.bit_length() - 1, iters=iters,
+                                        batch_size=batch_size, lr=lr, grad_clip=grad_clip, progress=progress, run_dir=run_dir)
+    proc, out = teacher.process, {}
+    for n, st in students:
+        if n not in eval_steps: continue
+        g, xs = make_generator(0, device), []
+        with torch.no_grad():
+            for i in range(0, n_samples, sample_batch):
+                z = proc.prior_sample((min(sample_batch, n_samples - i), *images.shape[1:]), g, device=device)
+                xs.append(sample_distilled(st, proc, z, n).clamp(-1, 1).cpu())
+        out[n] = torch.cat(xs)
+    return dict(samples=out, students=students)
