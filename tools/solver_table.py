@@ -7,7 +7,9 @@ result is used only if it was computed from the run's present checkpoint (its SH
 before that was recorded count if they are newer than the checkpoint) with the same --n and --seeds: retraining a run
 or changing the protocol recomputes, never mixes.
 The recipe's default (Heun, 18 steps = 35 NFE, EDM's grid) is the reference row; its result is taken from the run's
-metrics.json when that was evaluated with the protocol. Run from the repository root inside the project's environment:
+metrics.json when that was evaluated with the protocol. Every row is sampled with the reference's sampling seeds, so
+the last column gives the reference's FD minus the row's seed by seed (mean +- SE of the paired differences): the noise the
+two rows share cancels, and a difference smaller than the rows' own standard errors can still be resolved. Run from the repository root inside the project's environment:
 
     OMP_NUM_THREADS=1 python tools/solver_table.py --run nbs/runs/digits-edm --budgets 10 --grids edm optimised
 """
@@ -65,9 +67,10 @@ def main():
         tmp = f.with_suffix('.tmp'); tmp.write_text(json.dumps(ev)); tmp.replace(f)      # never a half-written result
         print(f"{s} {g} {b}: digits FD {ev['digits_fd']['mean']:.3f} +- {ev['digits_fd']['se']:.3f} ({ev['seconds']:.0f} s)", flush=True)
     m = json.loads((run / 'metrics.json').read_text())
-    print('| solver | grid | steps | NFE | digits FD (mean +- SE) | digits KID (mean +- SE) |\n|---|---|---|---|---|---|')
+    ref = m.get('eval', {}).get('digits_fd', {}).get('values')     # the reference's per-seed FDs, same sampling seeds
+    print('| solver | grid | steps | NFE | digits FD (mean +- SE) | digits KID (mean +- SE) | reference - row, paired by seed |\n|---|---|---|---|---|---|---|')
     if 'eval' in m: print(f"| {m['sampler']} (reference) | edm | {m['sample_steps']} | {m['nfe']} | {m['digits_fd']:.2f} +- {m['digits_fd_se']:.2f} | "
-                          f"{m['digits_kid']:.2f} +- {m['digits_kid_se']:.2f} |")
+                          f"{m['digits_kid']:.2f} +- {m['digits_kid_se']:.2f} | |")
     stale = []
     for s, g, b in todo:
         f = cache / f'{s}_{g}_{b}.json'
@@ -76,8 +79,13 @@ def main():
             if f.exists(): stale.append(f.name)
             continue
         nfe = ev['steps'] * PER.get(s, 1) - (PER.get(s, 1) - 1)
+        vals = ev['digits_fd']['values']
+        paired = ''
+        if ref and len(ref) == len(vals) >= 2:                   # the sampling noise the two rows share cancels
+            d = [a - b for a, b in zip(ref, vals)]; mu = sum(d) / len(d)
+            paired = f"{mu:.2f} +- {(sum((x - mu)**2 for x in d) / (len(d) - 1) / len(d)) ** 0.5:.2f}"
         print(f"| {s} | {g} | {ev['steps']} | {nfe} | {ev['digits_fd']['mean']:.2f} +- {ev['digits_fd']['se']:.2f} | "
-              f"{ev['digits_kid']['mean']:.2f} +- {ev['digits_kid']['se']:.2f} |")
+              f"{ev['digits_kid']['mean']:.2f} +- {ev['digits_kid']['se']:.2f} | {paired} |")
     print(f"digits FD/KID: chapter 05's protocol ({a.seeds} seeds x {a.n} samples against the 1,438 training digits, the atlas's digits "
           "classifier: not FID); the same sampling seeds for every row")
     if stale: print(f"not shown, computed from another checkpoint or protocol (rerun without --print-only to recompute): {', '.join(stale)}")
