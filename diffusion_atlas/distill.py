@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_progressive_distillation.ipynb #b1172257
 from __future__ import annotations
-import copy
+import copy, hashlib
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
@@ -82,6 +82,13 @@ def sample_distilled(D, # D(zt, t): a student of `n` steps (or any denoiser of t
     return sample_ddim(D, process, z, distill_grid(process, n).to(device=z.device, dtype=z.dtype), **cond)
 
 # %% ../nbs/23_progressive_distillation.ipynb #76d6e691
+def _fingerprint(model) -> str|None:
+    "SHA-256 of a network's weights (None for a function): which teacher a saved stage was distilled from"
+    if not isinstance(model, nn.Module): return None
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
 def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a Denoiser, or an exact denoiser
                              student:Denoiser, # the network trained at the first stage (a copy of the teacher if a Denoiser is given as both)
                              data:Tensor, # (N, ...) training data, floating point
@@ -92,6 +99,7 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
                              grad_clip:float|None=None, # clip the gradient's global norm (the official CIFAR-10 configuration: 1)
                              progress:bool=False, # a progress bar over the stages, with the loss
                              run_dir=None, # if given, each stage's student is saved there (student_<steps>.pt) and a rerun resumes after the last saved stage
+                             dropout:float|None=None, # set the student's dropout rate (the official CIFAR-10 configuration: 0); None keeps the network's
                             ) -> list[tuple[int, Denoiser]]: # (steps, frozen student) after each stage
     "Salimans & Ho 2022 Alg. 2: distil a 2N-step DDIM teacher into an N-step student, `stages` times over"
     if not data.is_floating_point(): raise TypeError(f"data must be floating point, got {data.dtype}")
@@ -103,8 +111,14 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
     if not any(p.requires_grad for p in student.parameters()):
         raise ValueError("the student has no trainable parameters (a frozen copy of a loaded model?): "
                          "call student.requires_grad_(True), or pass the teacher as the student to start from a trainable copy")
+    if dropout is not None:
+        for m in student.modules():
+            if isinstance(m, nn.Dropout): m.p = dropout
+    g_dev = g if dev.type == 'cpu' else make_generator(seed, dev)    # times and noise drawn on the student's device, seeded
     run_dir = Path(run_dir) if run_dir is not None else None
     if run_dir is not None: run_dir.mkdir(parents=True, exist_ok=True)
+    setup = dict(teacher_steps=teacher_steps, teacher=_fingerprint(teacher), iters=iters, batch_size=batch_size, lr=lr,
+                 seed=seed, grad_clip=grad_clip, dropout=dropout)   # what a saved stage must share with this run to be reused
     out, n = [], teacher_steps // 2
     bar = tqdm(range(stages), desc='distillation stages', disable=not progress)
     for _ in bar:
@@ -113,18 +127,22 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
             ck = torch.load(saved, map_location=dev, weights_only=True)
             if ck.get('teacher_steps') != teacher_steps:
                 raise ValueError(f"{saved} belongs to a distillation from {ck.get('teacher_steps')} steps, not {teacher_steps}: use another run_dir")
+            diff = {k: (ck.get('setup', {}).get(k), v) for k, v in setup.items() if ck.get('setup', {}).get(k) != v}
+            if diff:
+                raise ValueError(f"{saved} was made with other settings (saved, now): {diff}; use another run_dir, or the same settings to resume")
             student.load_state_dict(ck['student'])
         else:
+            if iters < 1: raise ValueError(f"iters must be at least 1 to train the {n}-step student (no saved stage to load), got {iters}")
             opt = torch.optim.Adam(student.parameters(), lr)
             sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1 - k / iters)
             student.train()
             for _ in range(iters):
                 idx = torch.randint(0, len(data), (batch_size,), generator=g)
-                loss = distill_loss(student, teacher, data[idx].to(dev), n, g if dev.type == 'cpu' else None, weight).mean()
+                loss = distill_loss(student, teacher, data[idx].to(dev), n, g_dev, weight).mean()
                 opt.zero_grad(); loss.backward()
                 if grad_clip is not None: torch.nn.utils.clip_grad_norm_(student.parameters(), grad_clip)
                 opt.step(); sched.step()
-            if saved is not None: atomic_save(dict(student=student.state_dict(), steps=n, teacher_steps=teacher_steps), saved)
+            if saved is not None: atomic_save(dict(student=student.state_dict(), steps=n, teacher_steps=teacher_steps, setup=setup), saved)
             bar.set_postfix(steps=n, loss=f'{loss.item():.3g}')
         frozen = copy.deepcopy(student).eval().requires_grad_(False)
         out.append((n, frozen))
@@ -144,10 +162,12 @@ def distill_cifar10_run(teacher:Denoiser, # a CIFAR-10 teacher on a continuous G
     if final_steps < 1 or teacher_steps % final_steps or k < 2 or k & (k - 1):
         raise ValueError(f"teacher_steps / final_steps must be a power of two, at least 2; got {teacher_steps} / {final_steps}")
     if images.dtype != torch.uint8: raise TypeError(f"images must be uint8 (0..255) as `cifar10` returns them, got {images.dtype}")
+    made = [teacher_steps >> j for j in range(1, k.bit_length())]            # the students' step counts
+    if set(eval_steps) - set(made): raise ValueError(f"eval_steps {sorted(set(eval_steps) - set(made))} name no student: this run makes {made}")
     device = torch.device(device)
     teacher = teacher.to(device).eval()
     students = progressive_distillation(teacher, teacher, to_float(images), teacher_steps, k.bit_length() - 1, iters=iters,
-                                        batch_size=batch_size, lr=lr, grad_clip=grad_clip, progress=progress, run_dir=run_dir)
+                                        batch_size=batch_size, lr=lr, grad_clip=grad_clip, progress=progress, run_dir=run_dir, dropout=0.)
     proc, out = teacher.process, {}
     for n, st in students:
         if n not in eval_steps: continue
