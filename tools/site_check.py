@@ -62,7 +62,7 @@ def chapter_rules(nb_path: Path) -> list:
     prose = not any(c.cell_type == 'code' for c in nb.cells)   # a page without code needs no Colab badge nor install cell
     if not prose and not any('colab-badge.svg' in s for c, s in zip(nb.cells, src) if c.cell_type == 'markdown'):
         out.append('no "Open in Colab" badge')
-    if not prose and not any("find_spec('diffusion_atlas')" in s for s in src): out.append('no hidden install cell')
+    if not prose and not any(re.search(r'(?m)^%pip install -q diffusion-atlas$', s) for s in src): out.append('no hidden install cell')
     exports = [s.splitlines()[0] for c, s in zip(nb.cells, src) if c.cell_type == 'code' and s.startswith('#| export')]
     hidden = [l for l in exports[1:] if l.strip() == '#| export']
     if hidden: out.append(f'{len(hidden)} exported cells hide their code (use #| exports; only the import cell stays #| export)')
