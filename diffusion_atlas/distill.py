@@ -125,8 +125,6 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
         saved = run_dir / f'student_{n}.pt' if run_dir is not None else None
         if saved is not None and saved.exists():                # this stage finished in an earlier run
             ck = torch.load(saved, map_location=dev, weights_only=True)
-            if ck.get('teacher_steps') != teacher_steps:
-                raise ValueError(f"{saved} belongs to a distillation from {ck.get('teacher_steps')} steps, not {teacher_steps}: use another run_dir")
             diff = {k: (ck.get('setup', {}).get(k), v) for k, v in setup.items() if ck.get('setup', {}).get(k) != v}
             if diff:
                 raise ValueError(f"{saved} was made with other settings (saved, now): {diff}; use another run_dir, or the same settings to resume")
@@ -142,7 +140,7 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
                 opt.zero_grad(); loss.backward()
                 if grad_clip is not None: torch.nn.utils.clip_grad_norm_(student.parameters(), grad_clip)
                 opt.step(); sched.step()
-            if saved is not None: atomic_save(dict(student=student.state_dict(), steps=n, teacher_steps=teacher_steps, setup=setup), saved)
+            if saved is not None: atomic_save(dict(student=student.state_dict(), steps=n, setup=setup), saved)
             bar.set_postfix(steps=n, loss=f'{loss.item():.3g}')
         frozen = copy.deepcopy(student).eval().requires_grad_(False)
         out.append((n, frozen))
