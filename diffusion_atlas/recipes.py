@@ -58,6 +58,8 @@ class Option:
     type:type
     help:str
     low:float|None = None    # smallest value the flag accepts
+    default:object = None    # what a new run stores when the flag is not given; a checkpoint that lacks the option
+                             # gets the factory's own default, so a recipe can change its default without changing old runs
 
 @dataclass
 class RecipeEntry:
@@ -190,7 +192,7 @@ def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8
             flag = '--' + k.replace('_', '-')
             raise ValueError(f"{flag} applies to --recipe {', '.join(owners)}, not {name}" if owners else
                              f"recipe {name!r} has no option {k!r}")
-    out = {k: options.get(k) for k in e.options}
+    out = {k: options[k] if options.get(k) is not None else o.default for k, o in e.options.items()}
     if e.fit is not None and images is not None: out.update(e.fit(images))
     return out
 
