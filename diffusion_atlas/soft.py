@@ -9,14 +9,14 @@ import torch
 from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser,
-                                   Objective, UniformTime)
-from .recipes import Recipe, register_recipe, register_sampler
+                                   Objective, UniformTime, SNRWeight, UnitWeight)
+from .recipes import Recipe, register_recipe, register_sampler, Option
 from .data import to_float
 
 # %% auto #0
-__all__ = ['check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight', 'soft_score',
-           'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'soft_time_grid', 'load_folder_64',
-           'soft_image_run']
+__all__ = ['PRECONDS', 'LOSS_WEIGHTS', 'check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight',
+           'soft_score', 'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'FreqPrecond',
+           'OutputWeight', 'soft_time_grid', 'load_folder_64', 'soft_image_run']
 
 # %% ../nbs/20_soft_diffusion.ipynb #9b520455
 def check_levels(levels) -> Tensor|None:
@@ -30,8 +30,8 @@ def check_levels(levels) -> Tensor|None:
     return lv
 
 class LeveledProcess(Process):
-    "A process whose corruption runs along a level u(t) in [0, 1] (a table, or u = t), with noise s = s_min (s_max/s_min)^u"
-    levels, s_min, s_max = None, 0.01, 0.5
+    "A process whose corruption runs along a level u(t) in [0, 1] (a table, or u = t), with noise s = s_min (s_max/s_min)^min(u/u_s, 1)"
+    levels, s_min, s_max, noise_reach = None, 0.01, 0.5, 1.
     def level(self, t:Tensor, # (B,) times
              ) -> Tensor: # (B,) levels u(t), piecewise linear through the table
         "The corruption level u(t)"
@@ -42,11 +42,12 @@ class LeveledProcess(Process):
         i = x.floor().clamp(max=k - 1).long()
         return lv[i] + (x - i) * (lv[i + 1] - lv[i])
     def noise(self, u:Tensor) -> Tensor:
-        "Noise scale s at level u, geometric from s_min to s_max"
-        return self.s_min * (self.s_max / self.s_min) ** u
-    def _init_noise(self, s_min, s_max, levels):
+        "Noise scale s at level u, geometric from s_min at u = 0 to s_max at u = noise_reach, then constant"
+        return self.s_min * (self.s_max / self.s_min) ** (u / self.noise_reach).clamp(max=1)
+    def _init_noise(self, s_min, s_max, levels, noise_reach=1.):
         check_positive('s_min', s_min); check_positive('s_max', s_max); check_ordered('s_min', s_min, 's_max', s_max)
-        self.s_min, self.s_max, self.levels = float(s_min), float(s_max), check_levels(levels)
+        if not 0 < noise_reach <= 1: raise ValueError(f"noise_reach must be a level in (0, 1], got {noise_reach}")
+        self.s_min, self.s_max, self.levels, self.noise_reach = float(s_min), float(s_max), check_levels(levels), float(noise_reach)
 
 # %% ../nbs/20_soft_diffusion.ipynb #d5427cb6
 class BlurNoise(LeveledProcess):
@@ -55,7 +56,8 @@ class BlurNoise(LeveledProcess):
                  blur_max:float|None=None, # sigma_B at u = 1 in pixels; None: the lowest non-constant frequency keeps a = 0.01
                  s_min:float=0.01, s_max:float=0.5, # noise at u = 0 and u = 1 (s_min > 0: the score must exist)
                  levels=None, # (K + 1,) table of levels at t = i/K, e.g. a `w2_schedule`; None: u = t
-                 prior=None): # a `DiagonalGaussian` fit of the data in the DCT basis, for `prior_sample`
+                 prior=None, # a `DiagonalGaussian` fit of the data in the DCT basis, for `prior_sample`
+                 noise_reach:float=1.): # the level at which the noise reaches s_max and stays (1: grows all the way)
         self.basis = DCTBasis(height, width)
         self.lam = self.basis.laplacian_eigenvalues(torch.float64)
         if blur_max is None:
@@ -65,7 +67,7 @@ class BlurNoise(LeveledProcess):
             blur_max = math.sqrt(2 * math.log(100) / lam1)
         check_positive('blur_max', blur_max)
         self.blur_max = float(blur_max)
-        self._init_noise(s_min, s_max, levels)
+        self._init_noise(s_min, s_max, levels, noise_reach)
         if prior is not None and tuple(prior.mean.shape[-2:]) != (self.basis.h, self.basis.w):
             raise ValueError(f"the prior was fitted on {tuple(prior.mean.shape)} images, not {self.basis.h}x{self.basis.w}")
         self.prior = prior
@@ -84,6 +86,7 @@ class BlurNoise(LeveledProcess):
         return self.prior.sample_marginal(self, self.t_max, shape[0], generator, device=device, dtype=dtype)
     def __repr__(self):
         return (f'BlurNoise({self.basis.h}, {self.basis.w}, blur_max={self.blur_max:.4g}, s_min={self.s_min}, s_max={self.s_max}'
+                f'{", noise_reach=" + str(self.noise_reach) if self.noise_reach != 1 else ""}'
                 f'{", levels=" + str(len(self.levels) - 1) + " steps" if self.levels is not None else ""})')
 
 class MaskNoise(LeveledProcess):
@@ -279,22 +282,79 @@ def w2_schedule(gauss:DiagonalGaussian, # Gaussian fit of the data in the proces
     c = brentq(gap, c_lo, c_hi, xtol=1e-15, rtol=1e-14)
     return torch.tensor(walk(c) + [hi], dtype=torch.float64)
 
+# %% ../nbs/20_soft_diffusion.ipynb #2281800c
+class FreqPrecond(Param):
+    "Preconditioning per coordinate of the basis: D = the data fit's linear denoiser + sqrt(its error variance) F (EDM's c_skip, c_out, c_in per frequency)"
+    def __init__(self, gauss:DiagonalGaussian): # the data's Gaussian fit in the process's basis (`DiagonalGaussian.fit`)
+        if not (gauss.var > 0).all():
+            raise ValueError("the Gaussian fit has a coordinate with zero variance, where c_out = 0 leaves the network no target: "
+                             "fit it on more (or non-constant) images")
+        self.gauss = gauss
+    def _parts(self, process:Process, t:Tensor, u:Tensor):
+        "(gain g, offset b, c_out, c_in): skip = g u + b is E[u0 | u_t] under the fit, c_out^2 its error variance P"
+        self.gauss._check(process)
+        a, s = process.coeffs(t, u)
+        mu, v = self.gauss.mean.to(u), self.gauss.var.to(u)
+        r2 = a**2 * v + s**2                                       # variance of u_t under the fit
+        g = a * v / r2
+        c_in = bcast(((a**2 * (v + mu**2) + s**2).expand_as(u).flatten(1).mean(1)).rsqrt(), u)   # one scalar per example
+        return g, (1 - g * a) * mu, (v * s**2 / r2).sqrt(), c_in
+    def coeffs(self, process, t, u):
+        g, _, c_out, c_in = self._parts(process, t, u); return g, c_out, c_in, t
+    def combine(self, process, xt, t, out):
+        U = process.basis; u = U.fwd(xt); g, b, c_out, _ = self._parts(process, t, u)
+        return U.inv(g * u + b + c_out * U.fwd(out))
+    def target(self, process, xt, t, x0):
+        U = process.basis; u = U.fwd(xt); g, b, c_out, _ = self._parts(process, t, u)
+        return U.inv((U.fwd(x0) - g * u - b) / c_out)
+    def __repr__(self): return f'FreqPrecond({self.gauss!r})'
+
+class OutputWeight:
+    "lambda = 1 / c_out^2 per coordinate: unit weight on every coordinate of the network's target (EDM's lambda, Karras+22 Table 1)"
+    def __init__(self, param:Param): self.param = param
+    def __call__(self, process, t, u):
+        _, c_out, _, _ = self.param.coeffs(process, t, u); return (1 / c_out**2).expand_as(u)
+    def __repr__(self): return f'OutputWeight({self.param!r})'
+
 # %% ../nbs/20_soft_diffusion.ipynb #64cbe9b3
 def _soft_prior(images) -> dict:
     "The recipe's data-dependent option: the prior's Gaussian fit in the DCT basis, as plain lists"
     fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
     return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
 
-@register_recipe('soft', '20', 'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler (Daras+22)',
+PRECONDS = ('residual', 'frequency')
+LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
+
+@register_recipe('soft', '20', 'Soft Diffusion: DCT blur + noise, residual x0-prediction trained on every frequency, momentum sampler (Daras+22; chapter 20)',
+                 options=dict(precond=Option(str, "residual (x0 = x_t + F; the default) or frequency (the data fit's linear "
+                                                  "denoiser + a unit-variance correction per frequency)", default='residual'),
+                              loss_weight=Option(str, "unit (1 / c_out^2: every frequency of the network's target alike; the default), "
+                                                      "x0 (x0-MSE), snr (a^2 / s^2: Soft Score Matching over s^2) or soft (a^2: "
+                                                      "Soft Score Matching)", default='unit'),
+                              noise_max=Option(float, 'largest noise std s_max (default 0.5)', low=0., default=0.5),
+                              noise_reach=Option(float, 'level in (0, 1] at which the noise reaches s_max and stays (default 1)',
+                                                 low=0., default=1.)),
                  fit=_soft_prior, needs_shape=True)
-def _soft_recipe(sigma_data, image_shape, data, prior=None):
+def _soft_recipe(sigma_data, image_shape, data, prior=None,
+                 # a checkpoint saved before these options existed lacks them and gets these values: the original model
+                 # (a new run stores every option, with the defaults declared above for those not given)
+                 precond='residual', loss_weight='soft', noise_max=0.5, noise_reach=1.):
     h, w = image_shape[-2:]
-    prior = (DiagonalGaussian(torch.tensor(prior['mean'], dtype=torch.float64), torch.tensor(prior['var'], dtype=torch.float64),
-                              DCTBasis(h, w)) if prior is not None else None)
-    return Recipe('soft', BlurNoise(h, w, s_min=0.01, s_max=0.5, prior=prior), ResidualParam(),
-                  Objective(UniformTime(0., 1.), SoftWeight()), 1000., 'soft-momentum', 25,
-                  'Soft Diffusion: DCT blur + noise, residual x0-prediction, Soft Score Matching, momentum sampler on a '
-                  'Wasserstein schedule (Daras+22; chapter 20)', samplers=('soft-momentum', 'soft-naive'))
+    if precond not in PRECONDS: raise ValueError(f"--precond must be one of {', '.join(PRECONDS)}, got {precond!r}")
+    if loss_weight not in LOSS_WEIGHTS: raise ValueError(f"--loss-weight must be one of {', '.join(LOSS_WEIGHTS)}, got {loss_weight!r}")
+    fit = (DiagonalGaussian(torch.tensor(prior['mean'], dtype=torch.float64), torch.tensor(prior['var'], dtype=torch.float64),
+                            DCTBasis(h, w)) if prior is not None else None)
+    if fit is None and precond == 'frequency':
+        raise ValueError("--precond frequency needs the data's Gaussian fit: build the recipe with recipe_options('soft', images)")
+    p = BlurNoise(h, w, s_min=0.01, s_max=noise_max, prior=fit, noise_reach=noise_reach)
+    param = FreqPrecond(fit) if precond == 'frequency' else ResidualParam()
+    weight = {'unit': OutputWeight(param), 'x0': UnitWeight(), 'snr': SNRWeight(), 'soft': SoftWeight()}[loss_weight]
+    # the uniform grid needs a network that predicts the hidden frequencies (the experiments below); a model trained by Soft
+    # Score Matching alone, e.g. every checkpoint from before these options, keeps the Wasserstein grid
+    sampler = 'soft-momentum-uniform' if loss_weight in ('unit', 'x0') else 'soft-momentum'
+    return Recipe('soft', p, param, Objective(UniformTime(0., 1.), weight), 1000., sampler, 25,
+                  f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
+                  '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive'))
 
 def soft_time_grid(process, steps:int, device=None) -> Tensor:
     "Chapter 20's grid: equal Wasserstein-2 steps under the prior's Gaussian fit, else uniform in t (float32)"
@@ -306,6 +366,12 @@ def soft_time_grid(process, steps:int, device=None) -> Tensor:
 def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator)
+
+@register_sampler('soft-momentum-uniform', '20', 'the momentum sampler on a grid uniform in t')
+def _draw_soft_momentum_uniform(D, recipe, shape, steps, generator, device):
+    p = D.process
+    ts = torch.linspace(1., 0., steps + 1, device=device)
+    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), ts, generator=generator)
 
 @register_sampler('soft-naive', '20', 'the naive sampler on the same grid, for comparison')
 def _draw_soft_naive(D, recipe, shape, steps, generator, device):
@@ -331,26 +397,27 @@ def load_folder_64(root, # a folder of face images (any layout), e.g. aligned Ce
 def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
                    *, steps:int=400_000, batch_size:int=256,
                    net_kw:dict|None=None, # overrides of the DDPM++ U-Net below
-                   n_samples:int=50_000, sample_batch:int=500, n_w2_steps:int=100, # Momentum Sampler on a W2 schedule
+                   precond:str='residual', loss_weight:str='unit', # the soft recipe's options (chapter 20's experiments)
+                   n_samples:int=50_000, sample_batch:int=500, n_steps:int=100, # Momentum Sampler steps
+                   grid:str='uniform', # 'uniform': uniform in t (better on digits, above); 'w2': equal Wasserstein steps (the paper's)
                    w2_grid:int=2001, # resolution of w2_schedule's search
                    run_dir=None, device='cuda', progress:bool=True) -> dict:
-    "Soft Diffusion (blur + noise, Daras+22) on uint8 images with the atlas's DDPM++; Momentum samples on a W2 schedule, bf16"
+    "Soft Diffusion (blur + noise, Daras+22) as the `soft` recipe on uint8 images with the atlas's DDPM++; Momentum samples, bf16"
     from diffusion_atlas.nets import edm_ddpmpp_cifar10
     from diffusion_atlas.train import train, TrainConfig
-    from diffusion_atlas.data import to_float
     from diffusion_atlas.core import make_generator
-    from diffusion_atlas.space import Denoiser, Objective, UniformTime
+    if grid not in ('w2', 'uniform'): raise ValueError(f"grid must be 'w2' or 'uniform', got {grid!r}")
     device, res = torch.device(device), images.shape[-1]
-    prior = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(res))
-    p = BlurNoise(res, s_min=0.01, s_max=0.5, prior=prior)
+    r = _soft_recipe(0.5, tuple(images.shape[1:]), None, **_soft_prior(images), precond=precond, loss_weight=loss_weight)
+    p = r.process
     net = edm_ddpmpp_cifar10(**{**dict(img_resolution=res, noise_scale=1000., augment_dim=0,
                                        channel_mult=(1, 2, 2, 2) if res == 64 else (2, 2, 2)), **(net_kw or {})})
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, ema_halflife_kimg=500., hflip=True, seed=0,
                       amp=True, channels_last=True, ckpt_every=10_000)
-    run = train(Denoiser(net, p, ResidualParam()), Objective(UniformTime(0., 1.), SoftWeight()), images, cfg, run_dir=run_dir,
-                device=device, progress=progress)
+    run = train(r.make_model(net), r.objective, images, cfg, run_dir=run_dir, device=device, progress=progress)
     ema = run.ema.eval()
-    ts = w2_schedule(prior, p, n_w2_steps, grid=w2_grid).flip(0).to(device, torch.float32)
+    ts = (w2_schedule(p.prior, p, n_steps, grid=w2_grid).flip(0) if grid == 'w2' else torch.linspace(1., 0., n_steps + 1)
+          ).to(device, torch.float32)
     g, out = make_generator(0, device), []
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
         for k in range(0, n_samples, sample_batch):

@@ -15,7 +15,18 @@ RUNS = {  # name: extra command-line arguments
     'edm': ['--recipe', 'edm'], 'vp': ['--recipe', 'vp'],
     'blur-0': ['--recipe', 'blur', '--blur-max', '0'], 'blur-1': ['--recipe', 'blur', '--blur-max', '1'],
     'blur-5': ['--recipe', 'blur', '--blur-max', '5'], 'blur-20': ['--recipe', 'blur', '--blur-max', '20'],
-    'ihdm': ['--recipe', 'ihdm'], 'soft': ['--recipe', 'soft'],
+    'ihdm': ['--recipe', 'ihdm'],
+    # chapter 20's experiments: the soft recipe's preconditioning, loss weight and noise schedule, one change at a time
+    # ('soft' is the recipe's default model: residual, unit weight, i.e. x0-MSE on every frequency), all scored with the
+    # Momentum Sampler on the Wasserstein grid (the recipe now samples on a uniform grid by default; chapter 20 compares them)
+    'soft': ['--recipe', 'soft', '--sampler', 'soft-momentum'],
+    'soft-residual-ssm': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight', 'soft'],
+    'soft-frequency-snr': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'snr'],
+    'soft-frequency-unit': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'unit'],
+    'soft-frequency-x0': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'x0'],
+    'soft-paper-noise': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--noise-max', '0.1', '--noise-reach', '0.25'],
+    'soft-residual-ssm-paper-noise': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight',
+                                      'soft', '--noise-max', '0.1', '--noise-reach', '0.25'],
 }
 
 def run(name, steps, root):
