@@ -26,7 +26,7 @@ def recipe_table() -> str:
     "The registered recipes: name, chapter, default sampler and steps, samplers its model can use, and what it is"
     rows = []
     for n in recipe_names():
-        e = recipe_entry(n); r = make_recipe(n, image_shape=(1, 8, 8))
+        e = recipe_entry(n); r = make_recipe(n, image_shape=(1, 8, 8), **recipe_options(n))   # what a new run gets
         own = [s for s in r.sampler_names() if sampler_entry(s).family is None]
         rows.append(f"{n:12} {e.chapter:>3}  {r.sampler + ' ' + str(r.sample_steps):22} "
                     f"{' + '.join([', '.join(own)] * bool(own) + ['gaussian'] * (len(own) < len(r.sampler_names()))):36} {e.about}")

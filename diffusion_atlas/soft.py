@@ -300,6 +300,7 @@ class FreqPrecond(Param):
         c_in = bcast(((a**2 * (v + mu**2) + s**2).expand_as(u).flatten(1).mean(1)).rsqrt(), u)   # one scalar per example
         return g, (1 - g * a) * mu, (v * s**2 / r2).sqrt(), c_in
     def coeffs(self, process, t, u):
+        "(c_skip, c_out, c_in, c_noise); c_skip is the gain g only: the skip also has an offset, so use `combine` and `target`"
         g, _, c_out, c_in = self._parts(process, t, u); return g, c_out, c_in, t
     def combine(self, process, xt, t, out):
         U = process.basis; u = U.fwd(xt); g, b, c_out, _ = self._parts(process, t, u)
@@ -349,9 +350,9 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     p = BlurNoise(h, w, s_min=0.01, s_max=noise_max, prior=fit, noise_reach=noise_reach)
     param = FreqPrecond(fit) if precond == 'frequency' else ResidualParam()
     weight = {'unit': OutputWeight(param), 'x0': UnitWeight(), 'snr': SNRWeight(), 'soft': SoftWeight()}[loss_weight]
-    # the uniform grid needs a network that predicts the hidden frequencies (the experiments below); a model trained by Soft
-    # Score Matching alone, e.g. every checkpoint from before these options, keeps the Wasserstein grid
-    sampler = 'soft-momentum-uniform' if loss_weight in ('unit', 'x0') else 'soft-momentum'
+    # the uniform grid was measured better for the residual network trained on every frequency (the experiments below); the
+    # other models, including every checkpoint from before these options, keep the Wasserstein grid they were measured with
+    sampler = 'soft-momentum-uniform' if precond == 'residual' and loss_weight in ('unit', 'x0') else 'soft-momentum'
     return Recipe('soft', p, param, Objective(UniformTime(0., 1.), weight), 1000., sampler, 25,
                   f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
                   '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive'))

@@ -31,8 +31,14 @@ RUNS = {  # name: extra command-line arguments
 
 def run(name, steps, root):
     out = root / name
-    m = out / 'metrics.json'
-    if m.exists() and json.loads(m.read_text())['steps'] == steps: return name, 0
+    m, args = out / 'metrics.json', root / f'{name}.args.json'
+    if m.exists() and json.loads(m.read_text())['steps'] == steps:
+        if args.exists() and json.loads(args.read_text()) != RUNS[name]:     # the name now means another model
+            print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {RUNS[name]}: delete it or use another --root',
+                  file=sys.stderr)
+            return name, 2
+        return name, 0
+    args.write_text(json.dumps(RUNS[name]))
     cmd = [sys.executable, '-c', 'from diffusion_atlas.cli import main; raise SystemExit(main())', 'train', '--data', 'digits', '--steps', str(steps),
            '--out', str(out), *RUNS[name]]
     with open(root / f'{name}.log', 'w') as log: rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
