@@ -357,10 +357,15 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
                   f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
                   '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive'))
 
-def soft_time_grid(process, steps:int, device=None) -> Tensor:
-    "Chapter 20's grid: equal Wasserstein-2 steps under the prior's Gaussian fit, else uniform in t (float32)"
+def soft_time_grid(process, steps:int, device=None,
+                   grid:str='w2', # 'w2': equal Wasserstein-2 steps under the prior's Gaussian fit (uniform without a prior); 'uniform'
+                   resolution:int=2001, # of `w2_schedule`'s search
+                  ) -> Tensor: # (steps + 1,) decreasing float32 times from 1 to 0
+    "Chapter 20's sampling grids"
+    if grid not in ('w2', 'uniform'): raise ValueError(f"grid must be 'w2' or 'uniform', got {grid!r}")
     prior = getattr(process, 'prior', None)
-    ts = w2_schedule(prior, process, steps).flip(0) if prior is not None else torch.linspace(1., 0., steps + 1, dtype=torch.float64)
+    ts = (w2_schedule(prior, process, steps, grid=resolution).flip(0) if grid == 'w2' and prior is not None
+          else torch.linspace(1., 0., steps + 1, dtype=torch.float64))
     return ts.to(device=device, dtype=torch.float32)
 
 @register_sampler('soft-momentum', '20', 'the momentum sampler, steps equally spaced in Wasserstein-2 distance under the prior fit')
@@ -371,8 +376,8 @@ def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
 @register_sampler('soft-momentum-uniform', '20', 'the momentum sampler on a grid uniform in t')
 def _draw_soft_momentum_uniform(D, recipe, shape, steps, generator, device):
     p = D.process
-    ts = torch.linspace(1., 0., steps + 1, device=device)
-    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), ts, generator=generator)
+    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device, 'uniform'),
+                           generator=generator)
 
 @register_sampler('soft-naive', '20', 'the naive sampler on the same grid, for comparison')
 def _draw_soft_naive(D, recipe, shape, steps, generator, device):
@@ -417,8 +422,7 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
                       amp=True, channels_last=True, ckpt_every=10_000)
     run = train(r.make_model(net), r.objective, images, cfg, run_dir=run_dir, device=device, progress=progress)
     ema = run.ema.eval()
-    ts = (w2_schedule(p.prior, p, n_steps, grid=w2_grid).flip(0) if grid == 'w2' else torch.linspace(1., 0., n_steps + 1)
-          ).to(device, torch.float32)
+    ts = soft_time_grid(p, n_steps, device, grid, w2_grid)
     g, out = make_generator(0, device), []
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
         for k in range(0, n_samples, sample_batch):

@@ -29,18 +29,19 @@ RUNS = {  # name: extra command-line arguments
                                       'soft', '--noise-max', '0.1', '--noise-reach', '0.25'],
 }
 
-def run(name, steps, root):
+def run(name, steps, root, seed=0):
     out = root / name
     m, args = out / 'metrics.json', root / f'{name}.args.json'
+    want = RUNS[name] + (['--seed', str(seed)] if seed else [])
     if m.exists() and json.loads(m.read_text())['steps'] == steps:
-        if args.exists() and json.loads(args.read_text()) != RUNS[name]:     # the name now means another model
-            print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {RUNS[name]}: delete it or use another --root',
+        if args.exists() and json.loads(args.read_text()) != want:            # the name now means another model
+            print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {want}: delete it or use another --root',
                   file=sys.stderr)
             return name, 2
         return name, 0
-    args.write_text(json.dumps(RUNS[name]))
+    args.write_text(json.dumps(want))
     cmd = [sys.executable, '-c', 'from diffusion_atlas.cli import main; raise SystemExit(main())', 'train', '--data', 'digits', '--steps', str(steps),
-           '--out', str(out), *RUNS[name]]
+           '--out', str(out), *want]
     with open(root / f'{name}.log', 'w') as log: rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
     return name, rc
 
@@ -49,12 +50,13 @@ if __name__ == '__main__':
     ap.add_argument('--steps', type=int, default=1000)
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--root', default='runs/table')
+    ap.add_argument('--seed', type=int, default=0, help='training seed of every run (use its own --root per seed)')
     ap.add_argument('--only', nargs='*', default=None, help='names of runs to do (default: all)')
     a = ap.parse_args()
     root = Path(a.root); root.mkdir(parents=True, exist_ok=True)
     names = a.only or list(RUNS)
     with ThreadPoolExecutor(a.jobs) as ex:
-        for name, rc in ex.map(lambda n: run(n, a.steps, root), names):
+        for name, rc in ex.map(lambda n: run(n, a.steps, root, a.seed), names):
             if rc: print(f'{name}: failed (exit {rc}), see {root / name}.log', file=sys.stderr)
     print('| run | steps x batch | sampler | NFE | digits FD (mean +- SE) | memorisation z | train min |\n|---|---|---|---|---|---|---|')
     for name in names:
