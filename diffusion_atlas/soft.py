@@ -12,6 +12,13 @@ from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, che
                                    Objective, UniformTime, SNRWeight, UnitWeight)
 from .recipes import Recipe, register_recipe, register_sampler, Option
 from .data import to_float
+from pathlib import Path
+import numpy as np
+from PIL import Image
+from scipy.optimize import brentq
+from .core import make_generator
+from .nets import edm_ddpmpp_cifar10
+from .train import train, TrainConfig
 
 # %% auto #0
 __all__ = ['PRECONDS', 'LOSS_WEIGHTS', 'check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight',
@@ -233,7 +240,6 @@ def w2_schedule(gauss:DiagonalGaussian, # Gaussian fit of the data in the proces
                 grid:int=2001, # resolution of the search for each step's first crossing
                ) -> Tensor: # (N + 1,) increasing times from t_min to t_max, successive W2 equal
     "Times whose corrupted distributions are equally spaced in Wasserstein-2 distance (Daras+22 sec. 3.4)"
-    from scipy.optimize import brentq
     if not (isinstance(steps, int) and steps >= 1): raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
     gauss._check(process)
     lo, hi = float(process.t_min), float(process.t_max)
@@ -388,9 +394,6 @@ def _draw_soft_naive(D, recipe, shape, steps, generator, device):
 def load_folder_64(root, # a folder of face images (any layout), e.g. aligned CelebA
                    n_max:int|None=None) -> Tensor: # (N, 3, 64, 64) uint8
     "uint8 (N, 3, 64, 64) from a folder of face images: centre square crop, bicubic resize to 64"
-    from pathlib import Path
-    import numpy as np
-    from PIL import Image
     files = sorted(f for f in Path(root).rglob('*') if f.suffix.lower() in ('.jpg', '.jpeg', '.png'))[:n_max]
     if not files: raise FileNotFoundError(f"no .jpg/.png images under {root}: set CELEBA64_DIR to an aligned CelebA folder")
     out = torch.empty(len(files), 3, 64, 64, dtype=torch.uint8)
@@ -409,9 +412,6 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
                    w2_grid:int=2001, # resolution of w2_schedule's search
                    run_dir=None, device='cuda', progress:bool=True) -> dict:
     "Soft Diffusion (blur + noise, Daras+22) as the `soft` recipe on uint8 images with the atlas's DDPM++; Momentum samples, bf16"
-    from diffusion_atlas.nets import edm_ddpmpp_cifar10
-    from diffusion_atlas.train import train, TrainConfig
-    from diffusion_atlas.core import make_generator
     if grid not in ('w2', 'uniform'): raise ValueError(f"grid must be 'w2' or 'uniform', got {grid!r}")
     device, res = torch.device(device), images.shape[-1]
     r = _soft_recipe(0.5, tuple(images.shape[1:]), None, **_soft_prior(images), precond=precond, loss_weight=loss_weight)
