@@ -168,7 +168,10 @@ def train_ddgan(G:LatentGenerator, D:PairDiscriminator, # the two networks (trai
                 lr_g:float=1.6e-4, lr_d:float=1.25e-4, betas:tuple=(0.5, 0.9), # train_ddgan.py's CIFAR-10 values
                 r1_gamma:float=0.05, lazy_reg:int=1, # R1 weight, applied every lazy_reg-th step (train_ddgan.py's --lazy_reg)
                 ema_decay:float=0.999, # EMA decay of G per step
-                seed:int=0, device=None, progress:bool=True) -> dict: # {'G_ema', 'loss_d', 'loss_g'}
+                seed:int=0, device=None, progress:bool=True,
+                resume:dict|None=None, # a state passed to `checkpoint` by an earlier call with the same arguments: continue from it
+                checkpoint=None, checkpoint_every:int=0, # checkpoint(state) every checkpoint_every steps (0: never)
+               ) -> dict: # {'G_ema', 'loss_d', 'loss_g'}
     "Train a denoising diffusion GAN: alternate discriminator and generator steps on real and generated pairs (Xiao+22; train_ddgan.py)"
     if isinstance(iters, bool) or not isinstance(iters, int) or iters < 1: raise ValueError(f"iters must be a positive integer, got {iters!r}")
     if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay must lie in [0, 1), got {ema_decay}")
@@ -182,8 +185,12 @@ def train_ddgan(G:LatentGenerator, D:PairDiscriminator, # the two networks (trai
     opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
     src = BatchSource(data, batch_size=batch_size, seed=seed, device=device)
     gen = make_generator(seed + 1, device)
-    loss_d_hist, loss_g_hist = [], []
-    for step in tqdm(range(iters), disable=not progress, desc='DDGAN'):
+    loss_d_hist, loss_g_hist, start = [], [], 0
+    if resume is not None:
+        G.load_state_dict(resume['G']); D.load_state_dict(resume['D']); G_ema.load_state_dict(resume['G_ema'])
+        opt_g.load_state_dict(resume['opt_g']); opt_d.load_state_dict(resume['opt_d']); gen.set_state(resume['gen'])
+        loss_d_hist, loss_g_hist, start = list(resume['loss_d']), list(resume['loss_g']), int(resume['step'])
+    for step in tqdm(range(start, iters), disable=not progress, desc='DDGAN', initial=start, total=iters):
         x0 = src.batch(step)[0].float()
         with torch.no_grad(): real, fake, xt, t = ddgan_pairs(G, process, x0, ts, gen)
         loss_d = check_finite(ddgan_d_loss(D, real, fake, xt, t, r1_gamma if step % lazy_reg == 0 else 0.), 'the discriminator loss (lower the learning rates or raise r1_gamma)')
@@ -196,6 +203,9 @@ def train_ddgan(G:LatentGenerator, D:PairDiscriminator, # the two networks (trai
         finally: D.requires_grad_(True)
         ema_update(G_ema, G, ema_decay)
         loss_d_hist.append(loss_d.item()); loss_g_hist.append(loss_g.item())
+        if checkpoint is not None and checkpoint_every > 0 and (step + 1) % checkpoint_every == 0 and step + 1 < iters:
+            checkpoint(copy.deepcopy(dict(G=G.state_dict(), D=D.state_dict(), G_ema=G_ema.state_dict(), opt_g=opt_g.state_dict(),
+                                          opt_d=opt_d.state_dict(), gen=gen.get_state(), step=step + 1, loss_d=loss_d_hist, loss_g=loss_g_hist)))
     return dict(G_ema=G_ema, loss_d=loss_d_hist, loss_g=loss_g_hist)
 
 # %% ../nbs/24_ddgan.ipynb #502555a9
@@ -261,6 +271,7 @@ def ddgan_image_run(images:Tensor, # (N, C, H, W) uint8 training images (on the 
                     iters:int, batch_size:int=128, lr_g:float=1.6e-4, lr_d:float=1.25e-4, # as in `train_ddgan`
                     r1_gamma:float=0.02, lazy_reg:int=15, ema_decay:float=0.9999, seed:int=0,
                     run_dir=None, # where the finished run is kept (a run there with other settings is refused)
+                    save_every:int=2000, # with run_dir: keep partial progress every save_every steps, resumed by a rerun
                     device=None, progress:bool=True) -> dict: # {'G_ema', 'T', 'settings', 'loss_d', 'loss_g'}
     "Train DDGAN on images (official CIFAR-10 defaults: T = 4, nz = 100, R1 0.02 every 15 steps, lr 1.6e-4 / 1.25e-4, EMA 0.9999); saved and reused via run_dir"
     if images.dtype != torch.uint8 or images.ndim != 4:
@@ -277,11 +288,20 @@ def ddgan_image_run(images:Tensor, # (N, C, H, W) uint8 training images (on the 
             raise ValueError(f"{path} holds a run with other settings ({saved['settings']}): use another run_dir or delete it")
         G.load_state_dict(saved['G_ema']); G.eval().requires_grad_(False)
         return dict(G_ema=G.to(device or 'cpu'), T=T, settings=saved['settings'], loss_d=saved['loss_d'], loss_g=saved['loss_g'])
+    partial, resume, save = (path.with_name('ddgan-partial.pt') if path is not None else None), None, None
+    if partial is not None:
+        if partial.exists():
+            resume = safe_load(partial)
+            if resume.pop('settings') != settings:
+                raise ValueError(f"{partial} holds an unfinished run with other settings: use another run_dir or delete it")
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        save = lambda state: atomic_save(dict(state, settings=settings), partial)
     res = train_ddgan(G, D, VPLinear(), images, ddgan_grid(T), iters=iters, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
-                      r1_gamma=r1_gamma, lazy_reg=lazy_reg, ema_decay=ema_decay, seed=seed, device=device, progress=progress)
+                      r1_gamma=r1_gamma, lazy_reg=lazy_reg, ema_decay=ema_decay, seed=seed, device=device, progress=progress,
+                      resume=resume, checkpoint=save, checkpoint_every=save_every)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_save(dict(settings=settings, G_ema=res['G_ema'].state_dict(), loss_d=res['loss_d'], loss_g=res['loss_g']), path)
+        partial.unlink(missing_ok=True)
     return dict(G_ema=res['G_ema'], T=T, settings=settings, loss_d=res['loss_d'], loss_g=res['loss_g'])
 
 def ddgan_sampler(G, # a trained LatentGenerator
