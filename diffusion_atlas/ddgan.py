@@ -14,7 +14,7 @@ from .core import randn, make_generator, check_finite, sliced_wasserstein, atomi
 from .data import GMM
 from .space import Process, VPLinear, sample_posterior, check_times
 from .nets import TimeMLP, UNet
-from .train import BatchSource, ema_update
+from .train import BatchSource, ema_update, partial_progress
 
 # %% auto #0
 __all__ = ['ddgan_grid', 'eight_gaussians_gmm', 'MixtureOracle', 'sample_ddgan', 'ddgan_pairs', 'ddgan_d_loss', 'ddgan_g_loss',
@@ -288,14 +288,8 @@ def ddgan_image_run(images:Tensor, # (N, C, H, W) uint8 training images (on the 
             raise ValueError(f"{path} holds a run with other settings ({saved['settings']}): use another run_dir or delete it")
         G.load_state_dict(saved['G_ema']); G.eval().requires_grad_(False)
         return dict(G_ema=G.to(device or 'cpu'), T=T, settings=saved['settings'], loss_d=saved['loss_d'], loss_g=saved['loss_g'])
-    partial, resume, save = (path.with_name('ddgan-partial.pt') if path is not None else None), None, None
-    if partial is not None:
-        if partial.exists():
-            resume = safe_load(partial)
-            if resume.pop('settings') != settings:
-                raise ValueError(f"{partial} holds an unfinished run with other settings: use another run_dir or delete it")
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        save = lambda state: atomic_save(dict(state, settings=settings), partial)
+    partial = path.with_name('ddgan-partial.pt') if path is not None else None
+    resume, save = partial_progress(partial, settings) if partial is not None else (None, None)
     res = train_ddgan(G, D, VPLinear(), images, ddgan_grid(T), iters=iters, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
                       r1_gamma=r1_gamma, lazy_reg=lazy_reg, ema_decay=ema_decay, seed=seed, device=device, progress=progress,
                       resume=resume, checkpoint=save, checkpoint_every=save_every)

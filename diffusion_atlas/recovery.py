@@ -13,7 +13,7 @@ from .core import make_generator, randn, randn_like, check_finite, bcast, sliced
 from .data import GMM
 from .space import GaussianProcess, DiscreteVP, linear_betas
 from .nets import TimeMLP, UNet
-from .train import BatchSource, ema_update
+from .train import BatchSource, ema_update, partial_progress
 from .ddgan import eight_gaussians_gmm, mode_coverage
 
 # %% auto #0
@@ -323,16 +323,8 @@ def recovery_image_run(images:Tensor, # (N, C, H, W) uint8 training images (on t
             raise ValueError(f"{path} holds a run with other settings ({saved['settings']}): use another run_dir or delete it")
         energy.load_state_dict(saved['energy_ema'])
         return dict(energy_ema=energy.eval().requires_grad_(False).to(device or 'cpu'), chain=chain, settings=settings, loss=saved['loss'])
-    partial, resume = (path.with_name('recovery-partial.pt') if path is not None else None), None
-    if partial is not None and partial.exists():
-        saved = safe_load(partial)
-        if saved.pop('settings') != settings:
-            raise ValueError(f"{partial} holds an unfinished run with other settings: use another run_dir or delete it")
-        resume = saved
-    save = None
-    if partial is not None:
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        save = lambda state: atomic_save(dict(state, settings=settings), partial)
+    partial = path.with_name('recovery-partial.pt') if path is not None else None
+    resume, save = partial_progress(partial, settings) if partial is not None else (None, None)
     res = train_recovery(energy, chain, images, iters=iters, batch_size=batch_size, lr=lr, warmup=warmup, ema_decay=ema_decay,
                          n_steps=n_steps, hflip=hflip, seed=seed, device=device, progress=progress,
                          resume=resume, checkpoint=save, checkpoint_every=save_every)

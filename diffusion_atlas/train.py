@@ -14,7 +14,7 @@ from .space import Denoiser, Objective
 
 # %% auto #0
 __all__ = ['NULL_LABEL', 'CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint',
-           'load_checkpoint', 'TrainResult', 'train', 'digits_throughput']
+           'load_checkpoint', 'partial_progress', 'TrainResult', 'train', 'digits_throughput']
 
 # %% ../nbs/04_train.ipynb #70cf1ee2
 @dataclass
@@ -142,6 +142,19 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not isinstance(ck, dict) or not {'model', 'ema', 'step'} <= set(ck):
         raise RuntimeError(f"{path} does not look like a diffusion-atlas checkpoint (keys: {list(ck)[:8] if isinstance(ck, dict) else type(ck)})")
     return ck
+
+# %% ../nbs/04_train.ipynb #a2a06c6c
+def partial_progress(path, # where the unfinished run keeps its state, e.g. run_dir / 'ddgan-partial.pt'
+                     settings:dict, # the run's settings: a state saved under other settings is refused
+                    ) -> tuple: # (the saved state without its settings, or None; save(state), which writes it with the settings)
+    "Resume-or-start for a long run outside `train`: read the partial state kept under the same settings, and the function that keeps the next"
+    path, resume = Path(path), None
+    if path.exists():
+        resume = safe_load(path)
+        if resume.pop('settings', None) != settings:
+            raise ValueError(f"{path} holds an unfinished run with other settings: use another run_dir or delete it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return resume, lambda state: atomic_save(dict(state, settings=settings), path)
 
 # %% ../nbs/04_train.ipynb #3185236e
 def _lr_at(step:int, cfg:TrainConfig) -> float:
