@@ -108,7 +108,7 @@ class GMMEnergy:
 def exact_recovery(gmm:GMM, chain:RecoveryChain, x_next:Tensor, # (n, D) points at level k + 1
                    k:int, # a recovery level, 0..T-2
                   ) -> tuple[Tensor, Tensor, Tensor]: # weights (n, K), means (n, K, D), covariances (K, D, D), float64
-    "The exact conditional q(x_k | x_{k+1}) of a mixture (Gao+21 (5) with the true density; CPU): each component times N(x_{k+1}; a x, sigma^2 I)"
+    "The exact conditional q(x_k | x_{k+1}) of a mixture (Gao+21 Sec. 3 with the true density; CPU): each component times N(x_{k+1}; a x, sigma^2 I)"
     if not (isinstance(k, int) and 0 <= k < chain.T - 1): raise ValueError(f"k must be a recovery level in 0..{chain.T - 2}, got {k!r}")
     lev, nxt = level_gmm(gmm, chain.process, chain.times[k].item()), level_gmm(gmm, chain.process, chain.times[k + 1].item())
     a, s2 = chain.a[k].item(), chain.sigma[k].item()**2
