@@ -202,7 +202,7 @@ class Resample(nn.Module):
 class ResBlock(nn.Module):
     "Residual block with noise conditioning and optional resampling and self-attention (Ho+20 resnet_block, attn_block; Karras+22 UNetBlock)"
     def __init__(self, in_channels:int, out_channels:int,
-                 emb_channels:int, # size of the conditioning vector
+                 emb_channels:int, # size of the conditioning vector; 0: an unconditioned block (the autoencoder of ch. 26)
                  resample:str|None=None, # 'up', 'down' (filtered, inside the block) or None
                  attention:bool=False, # follow the block with self-attention
                  num_heads:int=1, # attention heads
@@ -224,7 +224,8 @@ class ResBlock(nn.Module):
         self.norm0 = _norm(in_channels, eps)
         self.resample = Resample(resample, resample_filter)
         self.conv0 = _init(nn.Conv2d(in_channels, out_channels, 3, padding=1))
-        self.affine = _init(nn.Linear(emb_channels, out_channels * (2 if adaptive_scale else 1)))
+        if adaptive_scale and not emb_channels: raise ValueError("adaptive_scale needs a conditioning vector (emb_channels > 0)")
+        self.affine = _init(nn.Linear(emb_channels, out_channels * (2 if adaptive_scale else 1))) if emb_channels else None
         self.norm1 = _norm(out_channels, eps)
         self.conv1 = _init(nn.Conv2d(out_channels, out_channels, 3, padding=1), init_zero)
         self.skip = (_init(nn.Conv2d(in_channels, out_channels, 1))
@@ -235,15 +236,19 @@ class ResBlock(nn.Module):
             self.proj = _init(nn.Conv2d(out_channels, out_channels, 1), init_zero)
 
     def forward(self, x:Tensor, # (B, in_channels, H, W)
-                emb:Tensor, # (B, emb_channels) conditioning vector
+                emb:Tensor|None=None, # (B, emb_channels) conditioning vector; None for an unconditioned block
                ) -> Tensor: # (B, out_channels, H', W'), H' = H, 2H or H/2
         h = self.conv0(self.resample(F.silu(self.norm0(x))))
-        a = self.affine(emb)[:, :, None, None].to(h.dtype)
-        if self.adaptive_scale:
+        if (emb is None) != (self.affine is None):
+            raise ValueError("this block was built with emb_channels=0 and takes no emb" if self.affine is None else
+                             "this block is conditioned: pass emb of shape (B, emb_channels)")
+        if self.affine is None: h = F.silu(self.norm1(h))
+        elif self.adaptive_scale:
+            a = self.affine(emb)[:, :, None, None].to(h.dtype)
             scale, shift = a.chunk(2, dim=1)
             h = F.silu(torch.addcmul(shift, self.norm1(h), scale + 1))
         else:
-            h = F.silu(self.norm1(h + a))
+            h = F.silu(self.norm1(h + self.affine(emb)[:, :, None, None].to(h.dtype)))
         h = self.conv1(F.dropout(h, p=self.dropout, training=self.training))
         x = (h + self.skip(self.resample(x))) * self.skip_scale
         if self.attention: x = (x + self._attend(x)) * self.skip_scale

@@ -216,8 +216,9 @@ def draw(sampler:str, D, recipe:Recipe, shape:tuple, steps:int, generator, devic
 def generate(D, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0,
              batch_size:int=500, device=None, recipe:Recipe|None=None,
              grid:str|None=None, # sigma grid for the samplers that take one (`grid_names()`); None: the sampler's default
+             clip:bool=True, # clamp to [-1, 1], the range of images; False for data on another scale (latents, ch. 26)
             ) -> tuple[torch.Tensor, int]:
-    "n samples in [-1, 1] from a denoiser with any sampler; returns (images, network evaluations per batch)"
+    "n samples (images in [-1, 1]) from a denoiser with any sampler; returns (samples, network evaluations per batch)"
     sampler_entry(sampler)
     device = device or next(D.parameters()).device
     recipe = recipe or Recipe('custom', D.process, getattr(D, 'param', None), Objective(), 1.)   # a Gaussian model
@@ -226,7 +227,8 @@ def generate(D, n:int, shape:tuple, sampler:str='heun', steps:int=18, seed:int=0
         b = min(batch_size, n - i)
         m = CountNFE(D)
         m.process = D.process
-        out.append(draw(sampler, m, recipe, (b, *shape), steps, g, device, grid=grid).clamp(-1, 1).cpu()); nfe = m.nfe
+        x = draw(sampler, m, recipe, (b, *shape), steps, g, device, grid=grid)
+        out.append((x.clamp(-1, 1) if clip else x).cpu()); nfe = m.nfe
     return torch.cat(out), nfe
 
 # %% ../nbs/02a_recipes.ipynb #34e0d2f4

@@ -176,7 +176,7 @@ class TrainResult:
     seconds:float
     images_per_second:float
 
-def train(denoiser:Denoiser, # network + process + parameterisation to train
+def train(denoiser:Denoiser, # network + process + parameterisation to train (or any module its objective knows, e.g. ch. 26's autoencoder)
           objective:Objective, # noise-level distribution + weighting
           data:Tensor, # (N, ...) training set: uint8 images or float points
           cfg:TrainConfig=None,
@@ -215,7 +215,8 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
     if run_dir is not None and rank == 0: run_dir.mkdir(parents=True, exist_ok=True)
     log = open(run_dir / 'log.jsonl', 'a') if (run_dir is not None and rank == 0) else None
     bar = tqdm(total=end, initial=step, disable=not progress or rank != 0, desc='train', dynamic_ncols=True)
-    t0, step0, process = time.time(), step, denoiser.process
+    t0, step0 = time.time(), step
+    process = getattr(denoiser, 'process', None)   # None for a model that is not a denoiser: its objective draws no times
     loss_sum, n_sum = torch.zeros((), device=device), 0
     model.train()
     while step < end:
@@ -228,7 +229,7 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train
         torch.manual_seed(_seed_for(cfg.seed, 4, step, rank))                               # dropout masks
         for pg in opt.param_groups: pg['lr'] = _lr_at(step, cfg)
         # noise levels and noise for the whole global batch, so each rank's slice matches a single process
-        t = objective.times(process, cfg.batch_size, g, device=device, dtype=x0.dtype)[rank::world]
+        t = objective.times(process, cfg.batch_size, g, device=device, dtype=x0.dtype)[rank::world] if process is not None else None
         # an objective may need noise of another shape than the data (CLD's (x, v) state): `noise_shape`
         eps_shape = objective.noise_shape(tuple(x0.shape[1:])) if hasattr(objective, 'noise_shape') else tuple(x0.shape[1:])
         eps = randn((cfg.batch_size, *eps_shape), g, device=device, dtype=x0.dtype)[rank::world]
