@@ -9,15 +9,15 @@ from pathlib import Path
 import torch
 from .core import default_device, save_image_grid
 from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
-from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, sampler_names, recipe_entry,
+from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, sampler_names, recipe_entry, codec_entry,
                                      sampler_entry, generate)
 from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of release 0.0.1 keep working
 
 # %% auto #0
 __all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data',
-           'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'ClassGuided', 'sampling_model', 'evaluate',
-           'summary_of', 'format_evaluation', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval',
-           'main']
+           'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'load_codec', 'model_samples', 'ClassGuided',
+           'sampling_model', 'evaluate', 'summary_of', 'format_evaluation', 'run_train', 'recipe_flags', 'build_parser',
+           'run_sample', 'run_eval', 'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
 RECIPES, SAMPLERS, GRIDS = Names('recipe'), Names('sampler'), Names('grid')   # every registered name, loaded on first use
@@ -67,7 +67,7 @@ def build_net(cfg:dict) -> torch.nn.Module:
 def recipe_of(meta:dict) -> Recipe:
     "The recipe a checkpoint's description names, with its data-dependent options"
     return make_recipe(meta['recipe'], meta.get('sigma_data', 0.5), tuple(meta.get('image_shape') or ()) or None,
-                       meta.get('data'), **meta.get('recipe_options', {}))
+                       None if meta.get('codec') else meta.get('data'), **meta.get('recipe_options', {}))
 
 def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[torch.nn.Module, dict]:
     "Rebuild the denoiser saved in a run directory (or checkpoint file), with its EMA weights by default"
@@ -82,6 +82,22 @@ def load_denoiser(run:str|Path, which:str='ema', device=None) -> tuple[torch.nn.
     D = r.make_model(build_net(meta['net']))
     D.load_state_dict(ck[which]); D.eval().requires_grad_(False)
     return D.to(device or default_device()), meta
+
+def load_codec(meta:dict, device=None):
+    "The codec a run was trained through (chapter 26's autoencoder for a latent model), or None for a model of pixels"
+    c = meta.get('codec')
+    if not c: return None
+    c = dict(c)
+    return codec_entry(c.pop('name')).load(c.pop('path'), device, **c)
+
+@torch.no_grad()
+def model_samples(M, meta:dict, n:int, sampler:str, steps:int, seed:int, device=None, recipe:Recipe|None=None,
+                  grid:str|None=None, codec=None, # the run's codec (`load_codec`), None for pixels
+                 ) -> tuple[torch.Tensor, int]: # (n, C, H, W) images in [-1, 1] and network evaluations per batch
+    "n images from a run's model: samples of the data it was trained on, decoded when those were latents"
+    x, nfe = generate(M, n, tuple(meta['image_shape']), sampler, steps, seed=seed, device=device, recipe=recipe, grid=grid,
+                      clip=codec is None)
+    return (codec.decode(x) if codec is not None else x), nfe
 
 class ClassGuided(torch.nn.Module):
     "A class-conditional denoiser D(x_t, t) sampled with classifier-free guidance: D_u + w (D_c - D_u) (chapter 21)"
@@ -133,8 +149,8 @@ def evaluate(D, meta:dict, # a trained model and its checkpoint's description
              grid:str|None=None, # the sigma grid, for the samplers that take one (default: the sampler's own, EDM's rho grid)
             ) -> dict:
     "The measurement protocol for a trained model: digits FD/KID (mean +- SE over seeds) and a copying check, or FID on CIFAR-10"
-    r, shape = recipe_of(meta), tuple(meta['image_shape'])
-    sample = lambda k, s: generate(D, k, shape, sampler, steps, seed=1000 + s, device=device, recipe=r, grid=grid)[0]   # apart from training seeds
+    r, codec = recipe_of(meta), load_codec(meta, device)
+    sample = lambda k, s: model_samples(D, meta, k, sampler, steps, 1000 + s, device, r, grid, codec)[0]   # apart from training seeds
     if meta.get('data') == 'digits':
         from diffusion_atlas.metrics import digits_eval, PROTOCOL_N
         return digits_eval(sample, n=n or PROTOCOL_N, seeds=seeds, progress=progress)
@@ -181,12 +197,12 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
               eval_seeds:int|None=None, # seeds of the measurement protocol (n_eval samples each); 0: no evaluation
               cond:str|None=None, # 'class': a class-conditional model (labels dropped at rate label_dropout, for CFG)
               label_dropout:float=0.1, # with cond='class': the rate at which labels become the null label
+              autoencoder:str|Path|None=None, # a train_autoencoder run (chapter 26): train on its scaled latents (LDM)
              ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     d = DEFAULTS[data]
     out = Path(out or f'runs/{data}-{recipe}')
     images, labels = load_training_data(data, cifar10_source, download)
-    shape = tuple(images.shape[1:])
     ck_path = out / CKPT_NAME
     old = (load_checkpoint(ck_path).get('meta') or {}) if ck_path.exists() else None
     if cond not in (None, 'class'): raise ValueError(f"--cond must be 'class' (or omitted), got {cond!r}")
@@ -196,37 +212,51 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     if old is not None and old.get('cond') != cond:
         raise ValueError(f"{out} holds a {'class-conditional' if old.get('cond') else 'unconditional'} model: "
                          f"{'add' if old.get('cond') else 'drop'} --cond class to resume it, or choose another --out")
-    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, images, **(options or {}))
-    r = make_recipe(recipe, 0.5, shape, data, **opts)
     device = default_device(device)
+    old_ae = (old.get('codec') or {}).get('path') if old is not None else None
+    if old is not None and (old_ae is None) != (autoencoder is None):
+        raise ValueError(f"{out} holds a model of {'latents of the autoencoder ' + old_ae if old_ae else 'pixels'}: "
+                         f"{'pass --autoencoder ' + old_ae if old_ae else 'drop --autoencoder'} to resume it, or choose another --out")
+    if old_ae is not None and Path(old_ae) != Path(autoencoder).resolve():
+        raise ValueError(f"{out} was trained on the latents of {old_ae}, not {Path(autoencoder).resolve()}: choose another --out")
+    # latent diffusion (chapter 26): the recipe trains, unchanged, on the autoencoder's unit-variance latents
+    codec = (load_codec(old, device) if old_ae else codec_entry('autoencoder').load(autoencoder, device).fit(images)) if autoencoder else None
+    x = codec.encode(images) if codec is not None else images
+    shape = tuple(x.shape[1:])
+    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, None if codec else images, **(options or {}))
+    sigma_data = 1. if codec is not None else 0.5
+    r = make_recipe(recipe, sigma_data, shape, None if codec is not None else data, **opts)
     torch.manual_seed(seed)
     net_kw = dict(net_overrides or {})
-    if r.out_mult != 1 or r.in_mult != 1:
-        net_kw.setdefault('in_channels', images.shape[1] * r.in_mult)
-        net_kw.setdefault('out_channels', images.shape[1] * r.out_mult)
+    if r.out_mult != 1 or r.in_mult != 1 or codec is not None:
+        net_kw.setdefault('in_channels', shape[0] * r.in_mult)
+        net_kw.setdefault('out_channels', shape[0] * r.out_mult)
+    if codec is not None: net_kw.setdefault('img_resolution', shape[-1])
     n_classes = int(labels.max()) + 1 if cond == 'class' else 0
     if n_classes: net_kw['num_classes'] = n_classes
-    meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=0.5, image_shape=list(shape),
+    meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=sigma_data, image_shape=list(shape),
                                             recipe_options=opts, net=net_config(data, r.noise_scale, **net_kw),
-                                            **(dict(cond=cond, num_classes=n_classes, label_dropout=label_dropout) if cond else {}))
+                                            **(dict(cond=cond, num_classes=n_classes, label_dropout=label_dropout) if cond else {}),
+                                            **(dict(codec=codec.describe()) if codec is not None else {}))
     D = r.make_model(build_net(meta['net']))
     cfg = TrainConfig(steps=steps or d['steps'], batch_size=batch_size or d['batch_size'], lr=lr or d['lr'],
                       warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], seed=seed,
-                      hflip=d['hflip'] and not r.augments,   # an augmenting objective flips (and labels) its own data
+                      hflip=d['hflip'] and not r.augments and codec is None,   # an augmenting objective flips its own data; latents are not flipped
                       amp=amp, compile=compile, log_every=max(1, min(50, (steps or d['steps']) // 10)),
                       ckpt_every=d['ckpt_every'], sample_every=d['sample_every'],
                       label_dropout=meta.get('label_dropout', 0.) if cond else 0.)
     sampler, sample_steps = sampler or r.sampler, sample_steps or r.sample_steps
     if sampler not in r.sampler_names():
         raise ValueError(f"recipe {recipe!r} samples with {', '.join(r.sampler_names())}, not --sampler {sampler}")
-    sample_fn = lambda ema, step: generate(sampling_model(ema, meta), 64, shape, sampler, sample_steps, seed=seed, device=device, recipe=r)[0]
-    if progress: print(f"diffusion-atlas: {recipe} on {data} ({len(images):,} images {shape}), {cfg.steps:,} steps of "
+    sample_fn = lambda ema, step: model_samples(sampling_model(ema, meta), meta, 64, sampler, sample_steps, seed, device, r, codec=codec)[0]
+    if progress: print(f"diffusion-atlas: {recipe} on {data}{' latents' if codec is not None else ''} ({len(images):,} images, "
+                       f"data shape {shape}), {cfg.steps:,} steps of "
                        f"{cfg.batch_size}, on {device}; run directory {out}")
     t0 = time.time()
-    res = train(D, r.objective, images, cfg, labels=labels if cond else None, run_dir=out, resume=True, sample_fn=sample_fn,
+    res = train(D, r.objective, x, cfg, labels=labels if cond else None, run_dir=out, resume=True, sample_fn=sample_fn,
                 meta=meta, device=device, progress=progress)
     train_secs = time.time() - t0
-    samples, nfe = generate(sampling_model(res.ema, meta), 64, shape, sampler, sample_steps, seed=seed + 1, device=device, recipe=r)
+    samples, nfe = model_samples(sampling_model(res.ema, meta), meta, 64, sampler, sample_steps, seed + 1, device, r, codec=codec)
     save_image_grid(samples, out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
                    train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second, 1),
@@ -282,6 +312,8 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     t.add_argument('--lr', type=_positive_float, default=None, help='peak learning rate')
     t.add_argument('--seed', type=_nonneg_int, default=0)
     t.add_argument('--cond', choices=('class',), default=None, help='train a class-conditional model (for guidance, chapter 21)')
+    t.add_argument('--autoencoder', default=None, metavar='RUN',
+                   help="train on the latents of an autoencoder run (chapter 26's train_autoencoder): latent diffusion")
     t.add_argument('--label-dropout', type=_number(float, 0, what='a probability'), default=0.1,
                    help='with --cond class: rate at which labels are dropped for classifier-free guidance (default 0.1)')
     t.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None,
@@ -347,7 +379,7 @@ def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tenso
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
     t0 = time.time()
     M = sampling_model(D, meta, class_label, guidance, interval)
-    x, nfe = generate(M, n, tuple(meta['image_shape']), sampler, steps, seed=seed, recipe=r, grid=grid)
+    x, nfe = model_samples(M, meta, n, sampler, steps, seed, None, r, grid, load_codec(meta, default_device(device)))
     run = Path(run); rdir = run if run.is_dir() else run.parent
     out = Path(out) if out else rdir / f"samples_{sampler}_{steps}{'_' + grid if grid else ''}{_guided_name(class_label, guidance, interval)}.png"
     save_image_grid(x[:256], out)
@@ -383,7 +415,7 @@ def main(argv:list|None=None) -> int:
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
                       amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds,
-                      cond=args.cond, label_dropout=args.label_dropout)
+                      cond=args.cond, label_dropout=args.label_dropout, autoencoder=args.autoencoder)
         elif args.command == 'eval':
             iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,

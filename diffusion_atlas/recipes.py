@@ -14,10 +14,11 @@ from .space import (Denoiser, Objective, GaussianProcess, as_sigma_model, EDMPro
                                    sample_posterior, CountNFE, check_sigmas)
 
 # %% auto #0
-__all__ = ['GAUSSIAN', 'CHAPTERS', 'Recipe', 'Option', 'RecipeEntry', 'SamplerEntry', 'GridEntry', 'register_recipe',
-           'register_sampler', 'register_grid', 'load_chapters', 'recipe_names', 'sampler_names', 'recipe_entry',
-           'grid_names', 'grid_entry', 'sampler_entry', 'Names', 'make_recipe', 'recipe_options', 'draw', 'generate',
-           'gaussian_process', 'sigma_range', 'sigma_grid', 'forward_imports']
+__all__ = ['GAUSSIAN', 'CHAPTERS', 'Recipe', 'Option', 'RecipeEntry', 'SamplerEntry', 'GridEntry', 'CodecEntry',
+           'register_recipe', 'register_sampler', 'register_grid', 'register_codec', 'load_chapters', 'recipe_names',
+           'sampler_names', 'recipe_entry', 'grid_names', 'grid_entry', 'codec_entry', 'sampler_entry', 'Names',
+           'make_recipe', 'recipe_options', 'draw', 'generate', 'gaussian_process', 'sigma_range', 'sigma_grid',
+           'forward_imports']
 
 # %% ../nbs/02a_recipes.ipynb #e37dcf66
 GAUSSIAN = 'gaussian'   # the family of samplers that drive model(x, sigma): usable by any recipe on a GaussianProcess
@@ -90,7 +91,15 @@ class GridEntry:
     about:str
     make:object
 
-_RECIPES, _SAMPLERS, _GRIDS = {}, {}, {}
+@dataclass
+class CodecEntry:
+    "A registered data codec: load(path, device, scale=None) -> an object with fit, encode, decode and describe (ch. 26)"
+    name:str
+    chapter:str
+    about:str
+    load:object
+
+_RECIPES, _SAMPLERS, _GRIDS, _CODECS = {}, {}, {}, {}
 
 def _register(table:dict, kind:str, entry):
     old = table.get(entry.name)
@@ -121,8 +130,16 @@ def register_grid(name:str, chapter:str, about:str):
         return fn
     return deco
 
+def register_codec(name:str, chapter:str, about:str):
+    "Decorator: declare a codec loader load(path, device, scale=None): a model trained on encoded data (latents) is decoded by it"
+    def deco(fn):
+        _register(_CODECS, 'codec', CodecEntry(name, chapter, about, fn))
+        return fn
+    return deco
+
 # %% ../nbs/02a_recipes.ipynb #f575b433
-CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft', 'solvers')
+CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft', 'solvers',
+            'latent')
 _loaded = False
 
 def load_chapters():
@@ -154,6 +171,12 @@ def grid_entry(name:str) -> GridEntry:
     load_chapters()
     if name not in _GRIDS: raise ValueError(f"unknown grid {name!r}: choose one of {', '.join(_GRIDS)}")
     return _GRIDS[name]
+
+def codec_entry(name:str) -> CodecEntry:
+    "The registration of a codec, with a clear error for an unknown name"
+    load_chapters()
+    if name not in _CODECS: raise ValueError(f"unknown codec {name!r}: choose one of {', '.join(_CODECS)}")
+    return _CODECS[name]
 
 def sampler_entry(name:str) -> SamplerEntry:
     "The registration of a sampler, with a clear error for an unknown name"
