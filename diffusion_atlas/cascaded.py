@@ -4,16 +4,15 @@
 
 # %% ../nbs/27_cascaded.ipynb #a7faac4c
 from __future__ import annotations
-import math
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from pathlib import Path
-from .core import make_generator, randn, check_finite
-from .space import GaussianProcess, as_sigma_model, sample_heun, karras_grid
-from .nets import UNet
-from .train import TrainConfig, train
-from .recipes import make_recipe, generate
+from .core import make_generator, randn
+from .space import sample_heun, karras_grid
+from .recipes import generate
+from .data import to_float
+from .latent import recipe_train
 
 # %% auto #0
 __all__ = ['downsample', 'upsample', 'LowResConditioned', 'CascadeObjective', 'sample_sr', 'ExactSRDenoiser', 'sr_train',
@@ -116,20 +115,12 @@ def sr_train(images:Tensor, # (N, C, H, W) high-resolution training images, uint
              net_kw:dict|None=None, # UNet arguments besides size and channels
              steps:int=4000, batch_size:int=128, lr:float=1e-3, seed:int=0,
              run_dir:str|Path|None=None, device=None, progress:bool=True,
-            ) -> dict: # D (the EMA denoiser), history, seconds, step
+            ) -> dict: # recipe_train's: D (the EMA denoiser), recipe, history, seconds, step
     "Train a super-resolution stage: the recipe's loss with the augmented, upsampled condition as extra input channels (Ho+22)"
-    from diffusion_atlas.latent import logged_seconds
-    r = make_recipe(recipe, sigma_data=sigma_data)
-    C, H, W = images.shape[1:]
-    kw = {**dict(model_channels=32, channel_mult=(1, 2), num_blocks=2, attn_resolutions=(H // 2,), dropout=0.1), **(net_kw or {})}
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = LowResConditioned(UNet(H, 2 * C, C, noise_scale=r.noise_scale, augment_dim=1, **kw), factor)
-    cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, warmup=min(200, steps), seed=seed, ema_halflife_kimg=50.,
-                      log_every=max(1, min(50, steps)), ckpt_every=max(1, min(500, steps)))
-    res = train(r.make_model(net), CascadeObjective(r.objective, factor, aug_max), images, cfg, run_dir=run_dir,
-                device=device, progress=progress, meta=dict(kind='sr-stage', recipe=recipe, factor=factor, aug_max=aug_max, net=kw))
-    return dict(D=res.ema.eval(), history=res.history, seconds=logged_seconds(res.history), step=res.step)
+    kw = {'model_channels': 32, **(net_kw or {}), 'in_channels': 2 * images.shape[1], 'augment_dim': 1}
+    return recipe_train(images, recipe, sigma_data, kw, steps, batch_size, lr, seed, run_dir, device, progress,
+                        meta=dict(kind='sr-stage', factor=factor, aug_max=aug_max), wrap=lambda net: LowResConditioned(net, factor),
+                        objective=lambda r: CascadeObjective(r.objective, factor, aug_max))
 
 def sample_cascade(base, sr, # the stages' denoisers (base: unconditional at low resolution; sr: from sr_train)
                    n:int, low_shape:tuple, # samples, and (C, h, w) of the base stage
@@ -152,8 +143,6 @@ def cascade_cifar10_run(images:Tensor, # (N, 3, 32, 32) uint8 training images
                         run_dir:str|Path='runs/cascade-cifar10', device='cuda', progress:bool=True,
                        ) -> dict: # base and sr (the stages' training dicts), low (16x16) and samples (32x32) in [-1, 1]
     "A two-stage CIFAR-10 cascade: EDM's recipe at 16x16, then a 16 -> 32 SR stage with Gaussian conditioning augmentation"
-    from diffusion_atlas.latent import recipe_train
-    from diffusion_atlas.data import to_float
     run_dir = Path(run_dir)
     unet = dict(model_channels=128, channel_mult=(1, 2, 2), num_blocks=2, dropout=0.1)
     base = recipe_train(downsample(to_float(images), 2), 'edm', 0.5, {**unet, 'attn_resolutions': (8,), **(base_kw or {})},

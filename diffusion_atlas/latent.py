@@ -4,13 +4,12 @@
 
 # %% ../nbs/26_latent_diffusion.ipynb #8596d4cc
 from __future__ import annotations
-import math, time
+import math
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn, Tensor
 from pathlib import Path
-from .core import make_generator, randn, check_finite
+from .core import randn, check_finite
 from .nets import ResBlock, UNet, group_count
 from .train import TrainConfig, train
 from .recipes import make_recipe, generate, register_codec
@@ -228,18 +227,21 @@ def recipe_train(data:Tensor, # (N, C, H, W) training data: uint8 images or floa
                  net_kw:dict|None=None, # UNet arguments besides the data's size and channels
                  steps:int=4000, batch_size:int=128, lr:float=1e-3, seed:int=0,
                  run_dir:str|Path|None=None, device=None, progress:bool=True, meta:dict|None=None,
+                 wrap=None, # wrap(unet) -> the network the recipe's denoiser calls (e.g. ch. 27's LowResConditioned)
+                 objective=None, # objective(recipe) -> the objective to train (default: the recipe's own)
                 ) -> dict: # D (the EMA denoiser), recipe, history, seconds (training time, all sessions of the run), step
     "A recipe trained by chapter 04's loop on images or latents, with a chapter 03 U-Net sized for the data"
     r = make_recipe(recipe, sigma_data=sigma_data)
     C, H, W = data.shape[1:]
-    kw = {**dict(model_channels=64, channel_mult=(1, 2), num_blocks=2, attn_resolutions=(H // 2,), dropout=0.1), **(net_kw or {})}
+    kw = {**dict(img_resolution=H, in_channels=C * r.in_mult, out_channels=C * r.out_mult, noise_scale=r.noise_scale,
+                 model_channels=64, channel_mult=(1, 2), num_blocks=2, attn_resolutions=(H // 2,), dropout=0.1), **(net_kw or {})}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = UNet(img_resolution=H, in_channels=C * r.in_mult, out_channels=C * r.out_mult, noise_scale=r.noise_scale, **kw)
+        net = UNet(**kw)
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, warmup=min(200, steps), seed=seed, ema_halflife_kimg=50.,
                       log_every=max(1, min(50, steps)), ckpt_every=max(1, min(500, steps)))
-    res = train(r.make_model(net), r.objective, data, cfg, run_dir=run_dir, device=device, progress=progress,
-                meta=dict(recipe=recipe, sigma_data=sigma_data, net=kw, **(meta or {})))
+    res = train(r.make_model(wrap(net) if wrap else net), objective(r) if objective else r.objective, data, cfg, run_dir=run_dir,
+                device=device, progress=progress, meta=dict(recipe=recipe, sigma_data=sigma_data, net=kw, **(meta or {})))
     return dict(D=res.ema.eval(), recipe=r, history=res.history, seconds=logged_seconds(res.history), step=res.step)
 
 def logged_seconds(history:list) -> float:
