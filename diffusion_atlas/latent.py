@@ -10,6 +10,8 @@ import torch
 from torch import nn, Tensor
 from pathlib import Path
 from .core import randn, check_finite
+from .space import gaussian_kl
+from .data import to_float
 from .nets import ResBlock, UNet, group_count
 from .train import TrainConfig, train
 from .recipes import make_recipe, generate, register_codec
@@ -73,8 +75,8 @@ class KLAutoencoder(nn.Module):
 
 # %% ../nbs/26_latent_diffusion.ipynb #df2caeb7
 def gaussian_kl_std(mean:Tensor, logvar:Tensor) -> Tensor: # (B,) KL(N(mean, diag exp(logvar)) || N(0, I)), summed per example
-    "KL divergence of a diagonal Gaussian to the standard normal (ldm DiagonalGaussianDistribution.kl)"
-    return 0.5 * (mean**2 + logvar.exp() - 1 - logvar).flatten(1).sum(1)
+    "KL divergence of a diagonal Gaussian to the standard normal, summed per example (ldm DiagonalGaussianDistribution.kl)"
+    return gaussian_kl(mean, logvar, torch.zeros_like(mean), torch.zeros_like(logvar)).flatten(1).sum(1)
 
 class AutoencoderLoss:
     "Per-image loss ||x - Dec(z)||_1 (or squared) summed over pixels + kl_weight * KL(q(z|x) || N(0, I)) (ldm LPIPSWithDiscriminator without LPIPS and GAN)"
@@ -115,7 +117,7 @@ def encode_images(ae:KLAutoencoder, images:Tensor, # (N, C, H, W) uint8, or floa
     ae.eval(); out = []
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size].to(dev)
-        x = x.float() / 127.5 - 1 if x.dtype == torch.uint8 else x.float()
+        x = to_float(x) if x.dtype == torch.uint8 else x.float()
         mean, logvar = ae.encode(x)
         out.append((mean + (0.5 * logvar).exp() * randn(mean.shape, generator, device=dev) if sample else mean).cpu())
     ae.train(was)
@@ -133,7 +135,7 @@ def decode_latents(ae:KLAutoencoder, z:Tensor, # (N, z_channels, h, w) latents, 
 
 def psnr(x:Tensor, y:Tensor) -> Tensor: # (N,) peak signal-to-noise ratio in dB of each pair of [-1, 1] (or uint8) images
     "PSNR = 10 log10(peak^2 / MSE) with the peak-to-peak range 2 of [-1, 1] images"
-    f = lambda a: a.float() / 127.5 - 1 if a.dtype == torch.uint8 else a.float()
+    f = lambda a: to_float(a) if a.dtype == torch.uint8 else a.float()
     mse = ((f(x) - f(y))**2).flatten(1).mean(1)
     return 10 * torch.log10(4 / mse.clamp_min(1e-12))
 
@@ -179,7 +181,7 @@ def edm_target_mean_square(mean_square:float, sigma:Tensor|float, sigma_data:flo
     return (s2 * mean_square / sigma_data**2 + sigma_data**2) / (s2 + sigma_data**2)
 
 # %% ../nbs/26_latent_diffusion.ipynb #0f3793bd
-def sample_latent_images(D, # a trained denoiser on scaled latents (any Gaussian recipe), or a model(x, sigma) with `sampler=None`
+def sample_latent_images(D, # a trained denoiser on scaled latents (any Gaussian recipe)
                          ae:KLAutoencoder, scale:float, # the autoencoder and LDM's factor c the latents were scaled by
                          n:int, latent_shape:tuple, # number of samples and (z_channels, h, w)
                          sampler:str='heun', steps:int=18, seed:int=0, batch_size:int=500, device=None,
