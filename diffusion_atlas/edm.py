@@ -16,7 +16,7 @@ from .space import (GaussianProcess, Param, Denoiser, EDMPrecond, VPLinear, VE, 
                                    LogNormalSigma, SNRWeight, EDMWeight, karras_grid, process_grid, check_sigmas,
                                    check_positive, eval_model, sample_euler, sample_heun, as_sigma_model,
                                    DiscreteVP, cosine_betas, DiscreteUniformTime, CountNFE)
-from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN, gaussian_process, sigma_grid
+from .recipes import Recipe, Option, register_recipe, register_sampler, GAUSSIAN, gaussian_process, sigma_grid
 from .space import edm_grid   # defined in the design space since 0.0.2; edm.edm_grid keeps working
 from .score_sde import sde_for
 
@@ -357,12 +357,16 @@ def sampler_explorer(model, reference:Tensor, n:int=1000, lim:float=3.):
     return box
 
 # %% ../nbs/16_edm.ipynb #787e1203
-@register_recipe('edm', '16', "EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22); the atlas's default")
-def _edm_recipe(sigma_data, image_shape, data):
+@register_recipe('edm', '16', "EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22); the atlas's default",
+                 options={'augment_p': Option(float, "probability of each non-leaky augmentation (default: 0.12, EDM's, on "
+                                                     "CIFAR-10; 0 elsewhere); 0 turns it off", low=0.)})
+def _edm_recipe(sigma_data, image_shape, data, augment_p=None):
     r = Recipe('edm', EDMProcess(), EDMPrecond(sigma_data), Objective(LogNormalSigma(-1.2, 1.2), EDMWeight(sigma_data)),
                1., 'heun', 18, 'EDM: preconditioning, log-normal sigma, EDM weight, Heun (Karras+22)')
-    if data == 'cifar10':   # EDM's CIFAR-10 setting: non-leaky augmentation with p = 0.12 (flips become labelled augmentations)
-        r.objective, r.augments = AugmentedObjective(r.objective, EDMAugment(0.12)), True
+    p = augment_p if augment_p is not None else (0.12 if data == 'cifar10' else 0.)   # EDM's CIFAR-10 setting: p = 0.12
+    if not 0 <= p <= 1: raise ValueError(f"augment_p must lie in [0, 1], got {p}")
+    if p > 0:   # non-leaky augmentation: flips become labelled augmentations, so the data set is not flipped too
+        r.objective, r.augments = AugmentedObjective(r.objective, EDMAugment(p)), True
     return r
 
 @register_recipe('iddpm', '16', 'iDDPM as Karras+22 Table 1: 1000 cosine levels, -eps prediction, c_noise = M-1-j, 1/sigma^2 weight')
