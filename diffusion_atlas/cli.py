@@ -4,23 +4,24 @@
 
 # %% ../nbs/06_cli.ipynb #385fc78d
 from __future__ import annotations
-import sys, json, time, argparse, math
+import os, sys, json, time, argparse, math, copy, dataclasses
 from pathlib import Path
 import torch
 from .core import default_device, save_image_grid
 from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
 from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, sampler_names, recipe_entry, codec_entry,
+                                     config_names, config_entry, command_names, command_entry,
                                      sampler_entry, generate)
 from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of release 0.0.1 keep working
 
 # %% auto #0
-__all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'load_training_data',
-           'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'load_codec', 'model_samples', 'ClassGuided',
-           'sampling_model', 'evaluate', 'summary_of', 'format_evaluation', 'run_train', 'recipe_flags', 'build_parser',
-           'run_sample', 'run_eval', 'main']
+__all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'CONFIGS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'config_table',
+           'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'load_codec', 'model_samples',
+           'ClassGuided', 'sampling_model', 'evaluate', 'summary_of', 'format_evaluation', 'training_estimate',
+           'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval', 'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
-RECIPES, SAMPLERS, GRIDS = Names('recipe'), Names('sampler'), Names('grid')   # every registered name, loaded on first use
+RECIPES, SAMPLERS, GRIDS, CONFIGS = Names('recipe'), Names('sampler'), Names('grid'), Names('config')   # loaded on first use
 
 def recipe_table() -> str:
     "The registered recipes: name, chapter, default sampler and steps, samplers its model can use, and what it is"
@@ -37,6 +38,15 @@ def sampler_table() -> str:
     rows = [f"{n:18} {sampler_entry(n).chapter:>3}  {sampler_entry(n).family or '':9} {sampler_entry(n).about}" for n in sampler_names()]
     return f"{'sampler':18} {'ch':>3}  {'family':9} about\n" + '\n'.join(rows)
 
+def config_table() -> str:
+    "The registered training configurations: name, recipe, training images, batch, published figure and what it is"
+    rows = []
+    for n in config_names():
+        e = config_entry(n); t = e.train; a = e.anchor
+        fig = ' '.join(f"{k.upper().replace('_BPD', '')} {a[k]}" for k in ('fid', 'nll_bpd') if k in a) or '-'
+        rows.append(f"{n:16} {e.recipe:10} {t['steps'] * t['batch_size'] / 1e6:>7.1f}M {t['batch_size']:>5}  {fig:18} {e.about}")
+    return f"{'config':16} {'recipe':10} {'images':>8} {'batch':>5}  {'published':18} about\n" + '\n'.join(rows)
+
 # %% ../nbs/06_cli.ipynb #2bc7900e
 DATASETS = ('digits', 'cifar10')
 
@@ -50,16 +60,17 @@ def load_training_data(name:str, cifar10_source:str|None=None, download:bool=Fal
             raise type(e)(f"{e} On the command line: --cifar10-source PATH, or --download on a machine with internet.") from None
     raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
 
-def net_config(data:str, noise_scale:float, **overrides) -> dict:
+def net_config(data:str, noise_scale:float, factory:str|None=None, # default: the data set's U-Net
+               **overrides) -> dict:
     "Keyword arguments of the U-Net for a data set (plain values, stored in checkpoints)"
-    factory = {'digits': 'digits_unet', 'cifar10': 'edm_ddpmpp_cifar10'}[data]
+    factory = factory or {'digits': 'digits_unet', 'cifar10': 'edm_ddpmpp_cifar10'}[data]
     return dict(factory=factory, noise_scale=noise_scale, **overrides)
 
 def build_net(cfg:dict) -> torch.nn.Module:
     "Rebuild a network from the plain config saved in a checkpoint"
     from diffusion_atlas import nets
     cfg = dict(cfg); factory = cfg.pop('factory')
-    if factory not in ('digits_unet', 'edm_ddpmpp_cifar10', 'ddpm_cifar10'):
+    if factory not in ('digits_unet', 'edm_ddpmpp_cifar10', 'ddpm_cifar10', 'UNet'):   # UNet: every argument in the config
         raise ValueError(f"unknown network factory {factory!r} in checkpoint")
     return getattr(nets, factory)(**cfg)
 
@@ -188,7 +199,42 @@ DEFAULTS = {
                     sample_every=10_000, ckpt_every=5_000, n_eval=10_000, eval_seeds=0),   # FID: `diffusion-atlas eval` on a GPU
 }
 
-def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps:int|None=None,
+def training_estimate(D, objective, x:torch.Tensor, cfg:TrainConfig, # the model, objective, data and run settings to time
+                      labels:torch.Tensor|None=None, device=None,
+                      steps:int=3, # timed steps, after one untimed step (compilation, allocator warm-up)
+                      max_batch:int|None=None, # time this many images per step at most (default: all on CUDA, 64 elsewhere)
+                     ) -> dict: # img_per_s (this process), the run's images and the estimated hours
+    "Time a few steps of `train` on a copy of the model: images per second and the whole run's expected duration"
+    device = torch.device(device) if device is not None else default_device()
+    b = min(cfg.batch_size, max_batch or (cfg.batch_size if device.type == 'cuda' else 64))
+    world = torch.distributed.get_world_size() if torch.distributed.is_available() and torch.distributed.is_initialized() else 1
+    b = max(world, b - b % world)
+    tc = dataclasses.replace(cfg, steps=steps + 1, batch_size=b, log_every=1, ckpt_every=10**9, sample_every=0, warmup=0)
+    res = train(copy.deepcopy(D), objective, x, tc, labels=labels, device=device, progress=False)
+    secs = res.history[-1]['seconds'] - res.history[0]['seconds']
+    ips = steps * b / max(secs, 1e-9)
+    images = cfg.steps * cfg.batch_size
+    return dict(img_per_s=ips, batch_timed=b, world=world, images=images, hours=images / ips / 3600)
+
+def _duration(hours:float) -> str:
+    "A duration for people: minutes below an hour, hours below three days, else days"
+    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:,.1f} h" if hours < 72 else f"{hours / 24:,.1f} days"
+
+def _init_distributed(device):
+    "Under torchrun (WORLD_SIZE > 1): join the process group; one GPU per process (NCCL), or gloo on CPUs"
+    if int(os.environ.get('WORLD_SIZE', 1)) <= 1: return device, 0, 1
+    if not torch.distributed.is_initialized():
+        cuda = torch.device(device).type == 'cuda'
+        torch.distributed.init_process_group('nccl' if cuda else 'gloo')
+        if cuda:
+            device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(device)
+    return device, torch.distributed.get_rank(), torch.distributed.get_world_size()
+
+_TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+
+def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a config names its own
+              recipe:str|None=None, # the design-space point (default: edm, or the config's)
+              out:str|Path|None=None, steps:int|None=None,
               batch_size:int|None=None, lr:float|None=None, seed:int=0, sampler:str|None=None,
               sample_steps:int|None=None, n_eval:int|None=None, cifar10_source:str|None=None, download:bool=False,
               device:str|None=None, amp:bool=True, compile:bool=False, progress:bool=True,
@@ -198,10 +244,24 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
               cond:str|None=None, # 'class': a class-conditional model (labels dropped at rate label_dropout, for CFG)
               label_dropout:float=0.1, # with cond='class': the rate at which labels become the null label
               autoencoder:str|Path|None=None, # a train_autoencoder run (chapter 26): train on its scaled latents (LDM)
+              config:str|None=None, # a registered training configuration (chapter 30): recipe, network and hyper-parameters
+              estimate:bool|None=None, # time a few steps first and print the run's expected duration (default: with a config)
              ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
-    d = DEFAULTS[data]
-    out = Path(out or f'runs/{data}-{recipe}')
+    ce = config_entry(config) if config else None
+    if ce is not None:   # a paper's run: the config decides what the flags leave open
+        for flag, given, own in (('--recipe', recipe, ce.recipe), ('--data', data, ce.data), ('--cond', cond, ce.cond)):
+            if given is not None and given != own:
+                raise ValueError(f"--config {config} trains {flag[2:]} {own}, not {flag} {given}: drop {flag} or choose another config")
+        recipe, data, cond = ce.recipe, ce.data, ce.cond
+        options = {**ce.options, **(options or {})}
+        sampler, sample_steps = sampler or ce.sampler, sample_steps or ce.sample_steps
+    data, recipe = data or 'digits', recipe or 'edm'
+    if data not in DEFAULTS: raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
+    d = {**DEFAULTS[data], **(ce.train if ce is not None else {})}
+    device, rank, world = _init_distributed(default_device(device))
+    say = progress and rank == 0
+    out = Path(out or f'runs/{data}-{config or recipe}')
     images, labels = load_training_data(data, cifar10_source, download)
     ck_path = out / CKPT_NAME
     old = (load_checkpoint(ck_path).get('meta') or {}) if ck_path.exists() else None
@@ -209,10 +269,12 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     if old is not None and (old.get('recipe') != recipe or old.get('data') != data):   # resuming: the model must be the saved one
         raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
                          "choose another --out, or delete the run directory to start over")
+    if old is not None and old.get('config') != config:
+        raise ValueError(f"{out} was trained with {'--config ' + old['config'] if old.get('config') else 'no --config'}: "
+                         f"{'pass --config ' + old['config'] if old.get('config') else 'drop --config'} to resume it, or choose another --out")
     if old is not None and old.get('cond') != cond:
         raise ValueError(f"{out} holds a {'class-conditional' if old.get('cond') else 'unconditional'} model: "
                          f"{'add' if old.get('cond') else 'drop'} --cond class to resume it, or choose another --out")
-    device = default_device(device)
     old_ae = (old.get('codec') or {}).get('path') if old is not None else None
     if old is not None and (old_ae is None) != (autoencoder is None):
         raise ValueError(f"{out} holds a model of {'latents of the autoencoder ' + old_ae if old_ae else 'pixels'}: "
@@ -227,7 +289,7 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     sigma_data = 1. if codec is not None else 0.5
     r = make_recipe(recipe, sigma_data, shape, None if codec is not None else data, **opts)
     torch.manual_seed(seed)
-    net_kw = dict(net_overrides or {})
+    net_kw = {**(ce.net if ce is not None else {}), **(net_overrides or {})}   # the config's network, then explicit overrides
     if r.out_mult != 1 or r.in_mult != 1 or codec is not None:
         net_kw.setdefault('in_channels', shape[0] * r.in_mult)
         net_kw.setdefault('out_channels', shape[0] * r.out_mult)
@@ -236,32 +298,48 @@ def run_train(data:str='digits', recipe:str='edm', out:str|Path|None=None, steps
     if n_classes: net_kw['num_classes'] = n_classes
     meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=sigma_data, image_shape=list(shape),
                                             recipe_options=opts, net=net_config(data, r.noise_scale, **net_kw),
+                                            **(dict(config=config) if config else {}),
                                             **(dict(cond=cond, num_classes=n_classes, label_dropout=label_dropout) if cond else {}),
                                             **(dict(codec=codec.describe()) if codec is not None else {}))
     D = r.make_model(build_net(meta['net']))
-    cfg = TrainConfig(steps=steps or d['steps'], batch_size=batch_size or d['batch_size'], lr=lr or d['lr'],
-                      warmup=d['warmup'], ema_halflife_kimg=d['ema_halflife_kimg'], seed=seed,
-                      hflip=d['hflip'] and not r.augments and codec is None,   # an augmenting objective flips its own data; latents are not flipped
-                      amp=amp, compile=compile, log_every=max(1, min(50, (steps or d['steps']) // 10)),
-                      ckpt_every=d['ckpt_every'], sample_every=d['sample_every'],
-                      label_dropout=meta.get('label_dropout', 0.) if cond else 0.)
+    n_steps = steps or d['steps']
+    tc = {k: v for k, v in d.items() if k in _TRAIN_FIELDS}   # the data set's defaults, then the config's, then the flags
+    tc.update(steps=n_steps, batch_size=batch_size or d['batch_size'], lr=lr or d['lr'], seed=seed,
+              hflip=d['hflip'] and not r.augments and codec is None,   # an augmenting objective flips its own data; latents are not flipped
+              amp=amp, compile=compile, log_every=max(1, min(50, n_steps // 10)),
+              label_dropout=meta.get('label_dropout', 0.) if cond else 0.)
+    cfg = TrainConfig(**tc)
     sampler, sample_steps = sampler or r.sampler, sample_steps or r.sample_steps
     if sampler not in r.sampler_names():
         raise ValueError(f"recipe {recipe!r} samples with {', '.join(r.sampler_names())}, not --sampler {sampler}")
     sample_fn = lambda ema, step: model_samples(sampling_model(ema, meta), meta, 64, sampler, sample_steps, seed, device, r, codec=codec)[0]
-    if progress: print(f"diffusion-atlas: {recipe} on {data}{' latents' if codec is not None else ''} ({len(images):,} images, "
-                       f"data shape {shape}), {cfg.steps:,} steps of "
-                       f"{cfg.batch_size}, on {device}; run directory {out}")
+    y = labels if cond else None
+    if say: print(f"diffusion-atlas: {recipe}{' (config ' + config + ')' if config else ''} on {data}{' latents' if codec is not None else ''} "
+                  f"({len(images):,} images, data shape {shape}), {cfg.steps:,} steps of {cfg.batch_size}, "
+                  f"{sum(p.numel() for p in D.parameters()) / 1e6:.2f}M parameters, on {device}{f' x {world}' if world > 1 else ''}; "
+                  f"run directory {out}")
+    if estimate if estimate is not None else ce is not None:
+        est = training_estimate(D, r.objective, x, cfg, y, device)
+        if say:
+            a = ce.anchor if ce is not None else {}
+            per = f"{est['batch_timed']} images per step per process" + (f", x {world} processes" if world > 1 else '')
+            dev_h = f" ({est['hours']:,.1f} device-hours)" if world > 1 else ''
+            n_img = f"{est['images'] / 1e6:,.1f}M" if est['images'] >= 10**6 else f"{est['images']:,}"
+            paper = ', '.join(f'{k} {v}' for k, v in a.items() if k in ('fid', 'nll_bpd'))
+            print(f"estimate: {est['img_per_s'] * world:,.1f} img/s measured ({per}): {n_img} training images "
+                  f"take about {_duration(est['hours'] / world)}{dev_h}" + (f"; the paper reports {paper} ({a.get('source', '')})" if paper else ''))
     t0 = time.time()
-    res = train(D, r.objective, x, cfg, labels=labels if cond else None, run_dir=out, resume=True, sample_fn=sample_fn,
-                meta=meta, device=device, progress=progress)
+    res = train(D, r.objective, x, cfg, labels=y, run_dir=out, resume=True, sample_fn=sample_fn,
+                meta=meta, device=device, progress=say)
     train_secs = time.time() - t0
+    if rank != 0: return {}   # under torchrun only the first process samples, evaluates and writes metrics
     samples, nfe = model_samples(sampling_model(res.ema, meta), meta, 64, sampler, sample_steps, seed + 1, device, r, codec=codec)
     save_image_grid(samples, out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
-                   train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second, 1),
+                   train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second * world, 1),
                    final_loss=res.history[-1]['loss'] if res.history else None, sampler=sampler,
-                   sample_steps=sample_steps, nfe=nfe, device=str(device), parameters=sum(p.numel() for p in D.parameters()))
+                   sample_steps=sample_steps, nfe=nfe, device=str(device), parameters=sum(p.numel() for p in D.parameters()),
+                   processes=world, **(dict(config=config) if config else {}))
     n_eval = n_eval if n_eval is not None else d['n_eval']
     eval_seeds = eval_seeds if eval_seeds is not None else d['eval_seeds']
     if eval_seeds == 1: raise ValueError("--eval-seeds 1 gives no standard error: use 2 or more, or 0 to skip the evaluation")
@@ -300,12 +378,15 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
                 ) -> argparse.ArgumentParser:
     "The `diffusion-atlas` argument parser"
     p = argparse.ArgumentParser(prog='diffusion-atlas', description='Train and sample diffusion models from the atlas.')
-    sub = p.add_subparsers(dest='command', required=True, metavar='{train,sample,eval,recipes,samplers}')
+    extra = command_names() if load else ('bench',)   # the chapters' own subcommands (chapter 31's bench)
+    sub = p.add_subparsers(dest='command', required=True, metavar='{' + ','.join(('train', 'sample', 'eval', 'recipes', 'samplers', 'configs', *extra)) + '}')
     t = sub.add_parser('train', help='train (or resume) a model, then sample and evaluate it',
                        description='Train a recipe on a data set; rerun the same command to resume from the last checkpoint.')
-    t.add_argument('--data', choices=DATASETS, default='digits', help='training data (default: digits, offline)')
-    t.add_argument('--recipe', choices=RECIPES, metavar='RECIPE', default='edm',
-                   help='point of the design space (default: edm; `diffusion-atlas recipes` lists them)')
+    t.add_argument('--data', choices=DATASETS, default=None, help="training data (default: digits, offline; or the config's)")
+    t.add_argument('--recipe', choices=RECIPES, metavar='RECIPE', default=None,
+                   help="point of the design space (default: edm, or the config's; `diffusion-atlas recipes` lists them)")
+    t.add_argument('--config', choices=CONFIGS, metavar='CONFIG', default=None,
+                   help="a paper's CIFAR-10 run: recipe, network and hyper-parameters (chapter 30; `diffusion-atlas configs` lists them)")
     t.add_argument('--out', default=None, help='run directory (default: runs/<data>-<recipe>)')
     t.add_argument('--steps', type=_positive_int, default=None, help='optimiser steps (default: 1500 digits, 390000 cifar10)')
     t.add_argument('--batch-size', type=_positive_int, default=None, help='global batch size')
@@ -327,6 +408,8 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     t.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     t.add_argument('--no-amp', action='store_true', help='disable bf16 autocast on CUDA')
     t.add_argument('--compile', action='store_true', help='torch.compile the network (CUDA)')
+    t.add_argument('--estimate', action=argparse.BooleanOptionalAction, default=None,
+                   help='time a few steps first and print how long the run will take (default: on with --config)')
     if load:   # each recipe's own options, as flags (blur_max -> --blur-max)
         for k, (o, owners) in recipe_flags().items():
             t.add_argument('--' + k.replace('_', '-'), dest='opt_' + k, default=None, metavar=k.upper(),
@@ -368,6 +451,11 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     e.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     sub.add_parser('recipes', help='list the recipes: chapter, default sampler, the samplers their models can use')
     sub.add_parser('samplers', help='list the samplers: chapter, family, what each does')
+    sub.add_parser('configs', help="list the training configurations: the papers' CIFAR-10 runs and the CPU-scale one")
+    if load:
+        for name in command_names():
+            c = command_entry(name)
+            c.add_arguments(sub.add_parser(name, help=c.about, description=f"{c.about} (chapter {c.chapter})"))
     return p
 
 def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tensor=None, device=None, grid=None,
@@ -406,16 +494,19 @@ def main(argv:list|None=None) -> int:
     "Entry point of the `diffusion-atlas` console script"
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(load=bool(argv) and argv[0] not in ('-h', '--help')).parse_args(argv)
-    if args.command in ('recipes', 'samplers'):
-        print(recipe_table() if args.command == 'recipes' else sampler_table()); return 0
-    device = None if args.device == 'auto' else args.device
+    if args.command in ('recipes', 'samplers', 'configs'):
+        print({'recipes': recipe_table, 'samplers': sampler_table, 'configs': config_table}[args.command]()); return 0
+    device = None if getattr(args, 'device', 'auto') == 'auto' else args.device
     try:
+        if args.command not in ('train', 'eval', 'sample'):   # a chapter's subcommand
+            return command_entry(args.command).run(args)
         if args.command == 'train':
             options = {k[4:]: v for k, v in vars(args).items() if k.startswith('opt_') and v is not None}
             run_train(args.data, args.recipe, args.out, args.steps, args.batch_size, args.lr, args.seed, args.sampler,
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
                       amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds,
-                      cond=args.cond, label_dropout=args.label_dropout, autoencoder=args.autoencoder)
+                      cond=args.cond, label_dropout=args.label_dropout, autoencoder=args.autoencoder,
+                      config=args.config, estimate=args.estimate)
         elif args.command == 'eval':
             iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,

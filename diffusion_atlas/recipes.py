@@ -14,11 +14,12 @@ from .space import (Denoiser, Objective, GaussianProcess, as_sigma_model, EDMPro
                                    sample_posterior, CountNFE, check_sigmas)
 
 # %% auto #0
-__all__ = ['GAUSSIAN', 'CHAPTERS', 'Recipe', 'Option', 'RecipeEntry', 'SamplerEntry', 'GridEntry', 'CodecEntry',
-           'register_recipe', 'register_sampler', 'register_grid', 'register_codec', 'load_chapters', 'recipe_names',
-           'sampler_names', 'recipe_entry', 'grid_names', 'grid_entry', 'codec_entry', 'sampler_entry', 'Names',
-           'make_recipe', 'recipe_options', 'draw', 'generate', 'gaussian_process', 'sigma_range', 'sigma_grid',
-           'forward_imports']
+__all__ = ['GAUSSIAN', 'CHAPTERS', 'Recipe', 'Option', 'RecipeEntry', 'SamplerEntry', 'GridEntry', 'CodecEntry', 'ConfigEntry',
+           'CommandEntry', 'register_recipe', 'register_sampler', 'register_grid', 'register_codec', 'register_command',
+           'register_config', 'load_chapters', 'recipe_names', 'sampler_names', 'recipe_entry', 'grid_names',
+           'grid_entry', 'command_names', 'command_entry', 'config_names', 'config_entry', 'codec_entry',
+           'sampler_entry', 'Names', 'make_recipe', 'recipe_options', 'draw', 'generate', 'gaussian_process',
+           'sigma_range', 'sigma_grid', 'forward_imports']
 
 # %% ../nbs/02a_recipes.ipynb #e37dcf66
 GAUSSIAN = 'gaussian'   # the family of samplers that drive model(x, sigma): usable by any recipe on a GaussianProcess
@@ -99,7 +100,32 @@ class CodecEntry:
     about:str
     load:object
 
-_RECIPES, _SAMPLERS, _GRIDS, _CODECS = {}, {}, {}, {}
+@dataclass
+class ConfigEntry:
+    "A registered training configuration: a paper's run as a recipe, a network and its hyper-parameters (ch. 30)"
+    name:str
+    chapter:str
+    about:str
+    recipe:str                                   # the recipe it trains
+    net:dict                                     # the network: {'factory': name in nets, **keyword overrides}
+    train:dict                                   # TrainConfig fields: steps, batch_size, lr, warmup, EMA, clipping, flips
+    data:str = 'cifar10'
+    options:dict = field(default_factory=dict)   # the recipe's options
+    cond:str|None = None                         # 'class': a class-conditional model
+    sampler:str|None = None                      # the sampler and steps of the headline figure (default: the recipe's)
+    sample_steps:int|None = None
+    anchor:dict = field(default_factory=dict)    # the published figures and where they are: fid, nll_bpd, params, source
+
+@dataclass
+class CommandEntry:
+    "A registered command-line subcommand: add_arguments(parser) declares its flags, run(args) -> exit status (ch. 31's bench)"
+    name:str
+    chapter:str
+    about:str
+    add_arguments:object
+    run:object
+
+_RECIPES, _SAMPLERS, _GRIDS, _CODECS, _CONFIGS, _COMMANDS = {}, {}, {}, {}, {}, {}
 
 def _register(table:dict, kind:str, entry):
     old = table.get(entry.name)
@@ -137,9 +163,22 @@ def register_codec(name:str, chapter:str, about:str):
         return fn
     return deco
 
+def register_command(name:str, chapter:str, about:str, add_arguments):
+    "Decorator: declare `diffusion-atlas NAME`, whose flags `add_arguments(parser)` declares, run as fn(args) -> exit status"
+    def deco(fn):
+        _register(_COMMANDS, 'command', CommandEntry(name, chapter, about, add_arguments, fn))
+        return fn
+    return deco
+
+def register_config(name:str, chapter:str, about:str, **fields):
+    "Declare a named training configuration (`diffusion-atlas train --config NAME`); `fields` are ConfigEntry's"
+    e = ConfigEntry(name, chapter, about, **fields)
+    if 'factory' not in e.net: raise ValueError(f"config {name!r}: net needs a 'factory' (a network function of the nets module)")
+    _register(_CONFIGS, 'config', e)
+
 # %% ../nbs/02a_recipes.ipynb #f575b433
 CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft', 'solvers',
-            'latent')
+            'latent', 'cifar10_train', 'bench')
 _loaded = False
 
 def load_chapters():
@@ -172,6 +211,25 @@ def grid_entry(name:str) -> GridEntry:
     if name not in _GRIDS: raise ValueError(f"unknown grid {name!r}: choose one of {', '.join(_GRIDS)}")
     return _GRIDS[name]
 
+def command_names() -> tuple:
+    "Names of the subcommands that chapters add to `diffusion-atlas`"
+    load_chapters(); return tuple(_COMMANDS)
+
+def command_entry(name:str) -> CommandEntry:
+    load_chapters()
+    if name not in _COMMANDS: raise ValueError(f"unknown command {name!r}: choose one of {', '.join(_COMMANDS)}")
+    return _COMMANDS[name]
+
+def config_names() -> tuple:
+    "Names of the registered training configurations (`--config`)"
+    load_chapters(); return tuple(_CONFIGS)
+
+def config_entry(name:str) -> ConfigEntry:
+    "The registration of a training configuration, with a clear error for an unknown name"
+    load_chapters()
+    if name not in _CONFIGS: raise ValueError(f"unknown config {name!r}: choose one of {', '.join(_CONFIGS)} (`diffusion-atlas configs` lists them)")
+    return _CONFIGS[name]
+
 def codec_entry(name:str) -> CodecEntry:
     "The registration of a codec, with a clear error for an unknown name"
     load_chapters()
@@ -185,9 +243,9 @@ def sampler_entry(name:str) -> SamplerEntry:
     return _SAMPLERS[name]
 
 class Names:
-    "The registered recipe, sampler or grid names as a lazy sequence (for argparse `choices` that load chapters only when used)"
+    "The registered recipe, sampler, grid or config names as a lazy sequence (for argparse `choices` that load chapters only when used)"
     def __init__(self, kind:str): self.kind = kind
-    def _names(self): return {'recipe': recipe_names, 'sampler': sampler_names, 'grid': grid_names}[self.kind]()
+    def _names(self): return {'recipe': recipe_names, 'sampler': sampler_names, 'grid': grid_names, 'config': config_names}[self.kind]()
     def __iter__(self): return iter(self._names())
     def __contains__(self, x): return x in self._names()
     def __len__(self): return len(self._names())
