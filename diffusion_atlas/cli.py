@@ -273,6 +273,7 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
               estimate:bool|None=None, # time a few steps first and print the run's expected duration (default: with a config)
               eval_every:int|None=None, # score the EMA model every this many steps into evals.jsonl (FID on CIFAR-10: a GPU's job)
               eval_every_n:int|None=None, # samples per periodic score (default: 10,000 on CIFAR-10, 1,000 on digits)
+              dry_run:bool=False, # build the model, time a few steps and return the estimate without training
              ) -> dict:
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     ce = config_entry(config) if config else None
@@ -345,7 +346,7 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
                   f"({len(images):,} images, data shape {shape}), {cfg.steps:,} steps of {cfg.batch_size}, "
                   f"{sum(p.numel() for p in D.parameters()) / 1e6:.2f}M parameters, on {device}{f' x {world}' if world > 1 else ''}; "
                   f"run directory {out}")
-    if estimate if estimate is not None else ce is not None:
+    if dry_run or (estimate if estimate is not None else ce is not None):
         est = training_estimate(D, r.objective, x, cfg, y, device)
         if say:
             a = ce.anchor if ce is not None else {}
@@ -355,6 +356,8 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
             paper = ', '.join(f'{k} {v}' for k, v in a.items() if k in ('fid', 'nll_bpd'))
             print(f"estimate: {est['img_per_s'] * world:,.1f} img/s measured ({per}): {n_img} training images "
                   f"take about {_duration(est['hours'] / world)}{dev_h}" + (f"; the paper reports {paper} ({a.get('source', '')})" if paper else ''))
+    if dry_run: return dict(config=config, recipe=recipe, data=data, parameters=sum(p.numel() for p in D.parameters()),
+                            steps=cfg.steps, batch_size=cfg.batch_size, device=str(device), **est)
     t0 = time.time()
     hooks = []
     if eval_every:
@@ -445,6 +448,7 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
                    help='score the EMA model every STEPS steps into RUN/evals.jsonl: digits FD, or FID on CIFAR-10 (a GPU)')
     t.add_argument('--eval-every-n', type=_positive_int, default=None, metavar='N',
                    help='samples per periodic score (default: 10000 on CIFAR-10, 1000 on digits)')
+    t.add_argument('--dry-run', action='store_true', help='build the model, time a few steps, print the estimate and stop')
     t.add_argument('--estimate', action=argparse.BooleanOptionalAction, default=None,
                    help='time a few steps first and print how long the run will take (default: on with --config)')
     if load:   # each recipe's own options, as flags (blur_max -> --blur-max)
@@ -543,7 +547,8 @@ def main(argv:list|None=None) -> int:
                       args.sample_steps, args.n_eval, args.cifar10_source, args.download, device,
                       amp=not args.no_amp, compile=args.compile, options=options, eval_seeds=args.eval_seeds,
                       cond=args.cond, label_dropout=args.label_dropout, autoencoder=args.autoencoder,
-                      config=args.config, estimate=args.estimate, eval_every=args.eval_every, eval_every_n=args.eval_every_n)
+                      config=args.config, estimate=args.estimate, eval_every=args.eval_every, eval_every_n=args.eval_every_n,
+                      dry_run=args.dry_run)
         elif args.command == 'eval':
             iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,
