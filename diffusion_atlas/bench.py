@@ -14,7 +14,7 @@ from .cli import require_module
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLERS', 'METRIC_LABELS', 'nfe_of', 'FixedCost', 'steps_for_nfe', 'cifar10_eval', 'bench_samplers',
-           'bench_run', 'write_bench']
+           'bench_run', 'write_training_curve', 'write_bench']
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #6c1b03f3
 def nfe_of(M, meta:dict, sampler:str, steps:int, device=None) -> int:
@@ -157,7 +157,24 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
                 if key != 'protocol' and isinstance(v, dict): row[key], row[key + '_se'] = round(v['mean'], 4), round(v['se'], 4)
             rows.append(row); full.append(dict(row, eval=ev))
     write_bench(rows, out, dict(run=str(run), recipe=meta['recipe'], data=data, config=meta.get('config'), rows=full))
+    if (rdir / 'evals.jsonl').exists(): write_training_curve(rdir / 'evals.jsonl', out, meta.get('config') or meta['recipe'])
     return rows
+
+def write_training_curve(evals:Path, # a run's evals.jsonl (`diffusion-atlas train --eval-every`)
+                         out:Path, title:str=''):
+    "Quality against training images from the scores logged during training: training.csv and training.png in `out`"
+    from matplotlib.figure import Figure
+    recs = [json.loads(l) for l in Path(evals).read_text().splitlines() if l.strip()]
+    if not recs: return
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / 'training.csv', 'w', newline='') as f:
+        w = csv.DictWriter(f, list(recs[0])); w.writeheader(); w.writerows(recs)
+    fig = Figure(figsize=(5, 3.2)); ax = fig.subplots()
+    x = [r['images'] if r.get('images') else r['step'] for r in recs]
+    ax.plot(x, [r['value'] for r in recs], marker='o', ms=3)
+    ax.set_xlabel('training images' if recs[0].get('images') else 'step'); ax.set_ylabel(METRIC_LABELS.get(recs[0]['metric'], recs[0]['metric']))
+    ax.set_yscale('log'); ax.set_title(f"{title}: {recs[0]['n']} samples per point, {recs[0]['sampler']} {recs[0]['steps']}", fontsize=9)
+    fig.tight_layout(); fig.savefig(out / 'training.png', dpi=100)
 
 METRIC_LABELS = {'digits_fd': 'digits FD', 'digits_kid': 'digits KID', 'cifar10_fd': 'classifier FD',
                  'cifar10_kid': 'classifier KID x1e3', 'fid_test': 'FID vs test images', 'inception_kid': 'Inception KID x1e3'}

