@@ -13,8 +13,8 @@ from .core import default_device, make_generator
 from .cli import require_module
 
 # %% auto #0
-__all__ = ['DEFAULT_SAMPLERS', 'METRIC_LABELS', 'nfe_of', 'FixedCost', 'steps_for_nfe', 'cifar10_eval', 'bench_samplers',
-           'bench_run', 'write_training_curve', 'write_bench']
+__all__ = ['DEFAULT_SAMPLERS', 'METRIC_LABELS', 'nfe_of', 'FixedCost', 'steps_for_nfe', 'cifar10_eval', 'likelihood_bpd',
+           'bench_samplers', 'bench_run', 'write_training_curve', 'write_bench']
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #6c1b03f3
 def nfe_of(M, meta:dict, sampler:str, steps:int, device=None) -> int:
@@ -92,6 +92,31 @@ def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (
         m, se = mean_se(v); res[key] = dict(mean=m, se=se, values=v)
     return res
 
+# %% ../nbs/31_cifar10_benchmarks.ipynb #aef9b771
+def likelihood_bpd(D, meta:dict, # a run's model and description (`load_denoiser`)
+                   images:Tensor, # (N, C, H, W) uint8 test images
+                   batch_size:int=16, seed:int=0, rtol:float=1e-5, atol:float=1e-5,
+                  ) -> dict: # {'ode_bpd': (mean, SE over images)} and, for VDM, {'vdm_bound_bpd': (mean, SE)}
+    "Bits/dim of test images under a run's model: the probability-flow ODE (Gaussian processes) and VDM's bound"
+    from diffusion_atlas.space import GaussianProcess, as_sigma_model
+    from diffusion_atlas.score_sde import ode_bits_per_dim
+    from diffusion_atlas.metrics import mean_se
+    if images.dtype != torch.uint8: raise TypeError(f"bits/dim are defined for 8-bit images: expected uint8, got {images.dtype}")
+    if not isinstance(D.process, GaussianProcess):
+        raise ValueError(f"this run's {meta['recipe']} model has no probability-flow likelihood (its process is not Gaussian)")
+    dev = next(D.parameters()).device
+    g, out = make_generator(seed, dev), {}
+    with torch.no_grad():
+        model = as_sigma_model(D, D.process)
+        b = torch.cat([ode_bits_per_dim(model, D.process, images[i:i + batch_size].to(dev), generator=g, rtol=rtol, atol=atol).cpu()
+                       for i in range(0, len(images), batch_size)])
+    out['ode_bpd'] = mean_se(b.tolist())
+    if meta['recipe'] == 'vdm':
+        from diffusion_atlas.vdm import vdm_bits_per_dim
+        from diffusion_atlas.data import to_float
+        out['vdm_bound_bpd'] = vdm_bits_per_dim(D, to_float(images).to(dev), repeats=1, batch_size=batch_size, generator=g)['total']
+    return out
+
 # %% ../nbs/31_cifar10_benchmarks.ipynb #3b0d8977
 DEFAULT_SAMPLERS = ('euler', 'heun', 'dpmpp-2m', 'unipc')   # a first-order, a second-order and two multistep solvers
 
@@ -113,7 +138,9 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
               fid:bool=False, fid_reference:int|None=None, # CIFAR-10: also Inception FID/KID (against this many test images)
               out:str|Path|None=None, # where the tables go (default: RUN/bench)
               device=None, progress:bool=True, cifar10_source:str|None=None,
-              clf=None) -> list[dict]: # the rows of bench.csv
+              clf=None,
+              bpd:int=0, # also bits/dim on this many test images (0: none), for models with a likelihood
+             ) -> list[dict]: # the rows of bench.csv
     "Every sampler x NFE budget on one trained model: steps, NFE, seconds per sample, scores as mean +- SE over seeds"
     from diffusion_atlas.cli import load_denoiser, sampling_model, model_samples, recipe_of, load_codec
     from diffusion_atlas.metrics import digits_eval
@@ -156,7 +183,13 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
             for key, v in ev.items():
                 if key != 'protocol' and isinstance(v, dict): row[key], row[key + '_se'] = round(v['mean'], 4), round(v['se'], 4)
             rows.append(row); full.append(dict(row, eval=ev))
-    write_bench(rows, out, dict(run=str(run), recipe=meta['recipe'], data=data, config=meta.get('config'), rows=full))
+    lik = None
+    if bpd:
+        from diffusion_atlas.data import digits as _digits
+        test = _digits('test')[0] if data == 'digits' else reference
+        pick = torch.randperm(len(test), generator=make_generator(11))[:bpd]
+        lik = dict(n_images=len(pick), **{k: dict(mean=m, se=se) for k, (m, se) in likelihood_bpd(D, meta, test[pick]).items()})
+    write_bench(rows, out, dict(run=str(run), recipe=meta['recipe'], data=data, config=meta.get('config'), rows=full, likelihood=lik))
     if (rdir / 'evals.jsonl').exists(): write_training_curve(rdir / 'evals.jsonl', out, meta.get('config') or meta['recipe'])
     return rows
 
@@ -192,6 +225,10 @@ def write_bench(rows:list[dict], out:Path, everything:dict):
     for r in rows:
         lines.append(f"| {r['sampler']} | {r['nfe_budget'] or 'own'} | {r['steps']} | {r['nfe']} | {r['ms_per_sample']:.2f} | "
                      + ' | '.join(f"{r[m]:.2f} +- {r[m + '_se']:.2f}" for m in metrics) + ' |')
+    lik = everything.get('likelihood')
+    if lik: lines += ['', f"Bits/dim on {lik['n_images']} test images (mean +- SE over images): "
+                      + ', '.join(f"{k.replace('_bpd', '').replace('_', ' ')} {v['mean']:.3f} +- {v['se']:.3f}"
+                                  for k, v in lik.items() if k != 'n_images')]
     (out / 'bench.md').write_text('\n'.join(lines) + '\n')
     (out / 'bench.json').write_text(json.dumps(everything, indent=2))
     m = metrics[0]
@@ -219,6 +256,8 @@ def _bench_arguments(p:argparse.ArgumentParser):
     p.add_argument('--seeds', type=int, default=3, help='sampling seeds, at least 2 (default: 3)')
     p.add_argument('--fid', action='store_true', help='CIFAR-10: also FID and KID with the bundled Inception network (the fid extra)')
     p.add_argument('--fid-reference', type=int, default=None, help='test images in the FID reference (default: all 10,000)')
+    p.add_argument('--bpd', type=int, default=0, metavar='N',
+                   help='also bits/dim on N test images: the probability-flow ODE (and VDM\'s bound for VDM runs)')
     p.add_argument('--out', default=None, help='output directory (default: RUN/bench)')
     p.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (else $DIFFUSION_ATLAS_CIFAR10)')
     p.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
@@ -228,7 +267,7 @@ def _bench_arguments(p:argparse.ArgumentParser):
 def _bench_command(args) -> int:
     if args.seeds < 2: raise ValueError(f"--seeds must be at least 2 for a standard error, got {args.seeds}")
     rows = bench_run(args.run, args.samplers, args.nfe, args.n, args.seeds, args.fid, args.fid_reference, args.out,
-                     None if args.device == 'auto' else args.device, cifar10_source=args.cifar10_source)
+                     None if args.device == 'auto' else args.device, cifar10_source=args.cifar10_source, bpd=args.bpd)
     out = Path(args.out) if args.out else (Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent) / 'bench'
     print((out / 'bench.md').read_text() + f"written to {out}/ (bench.csv, bench.md, bench.json, bench.png)")
     return 0
