@@ -215,6 +215,7 @@ METRIC_LABELS = {'digits_fd': 'digits FD', 'digits_kid': 'digits KID', 'cifar10_
 def write_bench(rows:list[dict], out:Path, everything:dict):
     "bench.csv, bench.md, bench.json and bench.png (quality against NFE per sampler) in `out`"
     from matplotlib.figure import Figure                   # no pyplot: works without a display and leaves notebooks alone
+    from matplotlib.ticker import ScalarFormatter, NullFormatter
     out.mkdir(parents=True, exist_ok=True)
     keys = list(dict.fromkeys(k for r in rows for k in r))
     with open(out / 'bench.csv', 'w', newline='') as f:
@@ -237,6 +238,8 @@ def write_bench(rows:list[dict], out:Path, everything:dict):
         rs = [r for r in rows if r['sampler'] == s]
         ax.errorbar([r['nfe'] for r in rs], [r[m] for r in rs], yerr=[r[m + '_se'] for r in rs], marker='o', ms=3, capsize=2, label=s)
     ax.set_xscale('log'); ax.set_yscale('log'); ax.set_xlabel('network evaluations per sample'); ax.set_ylabel(METRIC_LABELS.get(m, m))
+    ax.set_xticks(sorted({r['nfe_budget'] or r['nfe'] for r in rows})); ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter()); ax.yaxis.set_major_formatter(ScalarFormatter()); ax.yaxis.set_minor_formatter(ScalarFormatter())
     ax.set_title(f"{everything.get('config') or everything['recipe']} on {everything['data']}: mean +- SE over seeds", fontsize=9)
     ax.legend(fontsize=7); fig.tight_layout(); fig.savefig(out / 'bench.png', dpi=100)
 

@@ -73,7 +73,7 @@ register_config('blur', '30', "blurring diffusion, sigma_B,max = 20: DDPM's netw
                 recipe='blur', net=dict(factory='ddpm_cifar10'), train=_ddpm_train(800_000), sampler='posterior', sample_steps=1000,
                 anchor=dict(params=35.7e6, source="Hoogeboom & Salimans 23 (the paper's FID is not yet checked here); "
                                                   "network and optimiser as Ho+20, the chapter 19 setting"))
-register_config('cpu-hour', '30', 'CPU scale: a 1.75M-parameter DDPM++ trained for about 45 minutes on one core (this chapter)',
+register_config('cpu-hour', '30', 'CPU scale: a 1.75M-parameter DDPM++ trained for about 50 minutes on one core (this chapter)',
                 recipe='edm', net=dict(factory='edm_ddpmpp_cifar10', model_channels=32, channel_mult=(1, 2, 2), num_blocks=2,
                                        augment_dim=0, dropout=0.1),
                 train=dict(steps=2400, batch_size=64, lr=1e-3, warmup=200, ema_halflife_kimg=10., ema_rampup=0.05,
