@@ -14,7 +14,7 @@ from .space import Denoiser, Objective
 
 # %% auto #0
 __all__ = ['NULL_LABEL', 'CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint',
-           'load_checkpoint', 'partial_progress', 'TrainResult', 'train', 'digits_throughput']
+           'load_checkpoint', 'partial_progress', 'cached', 'TrainResult', 'train', 'digits_throughput']
 
 # %% ../nbs/04_train.ipynb #70cf1ee2
 @dataclass
@@ -155,6 +155,16 @@ def partial_progress(path, # where the unfinished run keeps its state, e.g. run_
             raise ValueError(f"{path} holds an unfinished run with other settings: use another run_dir or delete it")
     path.parent.mkdir(parents=True, exist_ok=True)
     return resume, lambda state: atomic_save(dict(state, settings=settings), path)
+
+# %% ../nbs/04_train.ipynb #e0062032
+def cached(path, # where the result is kept, e.g. run_dir / 'eval-samples.pt'
+           settings:dict, # what the result depends on: a result kept under other settings is refused
+           fn): # fn() -> the result (anything torch.save can write)
+    "fn() computed once and kept at `path` under `settings`, then read back (`partial_progress` with one finished state)"
+    saved, save = partial_progress(path, settings)
+    if saved is not None: return saved['value']
+    value = fn(); save({'value': value})
+    return value
 
 # %% ../nbs/04_train.ipynb #3185236e
 def _lr_at(step:int, cfg:TrainConfig) -> float:
