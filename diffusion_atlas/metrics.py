@@ -25,7 +25,7 @@ __all__ = ['UINT8_SCALE', 'FID_INCEPTION_SHA1', 'PROTOCOL_N', 'PROTOCOL_SEEDS', 
            'fid_stats_path', 'fid_reference_stats', 'inception_fid', 'fid_metric', 'compute_fid', 'FIDFeatureAdapter',
            'mean_se', 'nn_distances', 'memorisation_check', 'digits_eval', 'format_eval', 'se_table', 'print_se_table',
            'Cifar10Classifier', 'flip_shift', 'cifar10_classifier_path', 'train_cifar10_classifier', 'cifar10_fd',
-           'sliced_wasserstein']
+           'cifar10_eval', 'sliced_wasserstein']
 
 # %% ../nbs/05_metrics.ipynb #11f5a952
 @contextlib.contextmanager
@@ -798,3 +798,44 @@ def cifar10_fd(images_a:Tensor, # (N, 3, 32, 32) images, uint8 or floats in [-1,
         if x.ndim != 4 or x.shape[1:] != (3, 32, 32):
             raise ValueError(f"cifar10_fd expects CIFAR-10-sized images (N, 3, 32, 32), got {tuple(x.shape)}")
     return ClassifierFD(clf if clf is not None else train_cifar10_classifier())(images_a, images_b)
+
+# %% ../nbs/05_metrics.ipynb #b9e32b6b
+def cifar10_eval(sample, # sample(n, seed) -> (n, 3, 32, 32) images in [-1, 1] (or uint8)
+                 n:int=1000, seeds:int|list=3, # samples per seed; number of seeds (0..S-1) or the seeds
+                 reference:Tensor|None=None, # (M, 3, 32, 32) uint8 images; default: CIFAR-10's 10,000 test images
+                 clf=None, # the feature network; default: `train_cifar10_classifier()` (cached)
+                 fid:bool=False, # also FID and KID in the bundled Inception network's features (fid extra; slow on a CPU)
+                 fid_reference:int|None=None, # Inception reference: the first this many of a fixed shuffle of `reference`
+                 device=None, progress:bool=False,
+                 source=None, # where CIFAR-10 comes from (`cifar10`), for the test images and the classifier's training
+                ) -> dict: # JSON-ready: protocol, cifar10_fd, cifar10_kid (x 1e3), and fid_test, inception_kid (x 1e3)
+    "CIFAR-10's measurement protocol: S seeds x N samples; classifier FD and KID (and optionally FID, KID) as mean +- SE"
+    seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if len(seeds) < 2: raise ValueError(f"the protocol needs at least 2 seeds for a standard error, got {seeds}")
+    if fid: fid_inception_path()      # refuses a missing fid extra, with the command that installs it, before any work
+    if reference is None:
+        reference = cifar10('test', source=source, progress=False)[0]
+    clf = clf if clf is not None else train_cifar10_classifier(source=source, progress=progress)
+    with one_thread(): fref = classifier_features(clf, reference); st = gaussian_stats(fref)
+    if fid:
+        k = min(fid_reference or len(reference), len(reference))
+        iref = inception_features(reference[torch.randperm(len(reference), generator=make_generator(7))[:k]], device=device)
+        ist = gaussian_stats(iref)
+    out = {key: [] for key in ('cifar10_fd', 'cifar10_kid') + (('fid_test', 'inception_kid') if fid else ())}
+    for s in seeds:
+        x = sample(n, s)
+        with one_thread():
+            f = classifier_features(clf, x)
+            out['cifar10_fd'].append(frechet_distance(*gaussian_stats(f), *st).item())
+            out['cifar10_kid'].append(1e3 * kid(fref, f, subset_size=min(1000, n), generator=make_generator(s))[0].item())
+        if fid:
+            fi = inception_features(x, device=device)
+            out['fid_test'].append(frechet_distance(*gaussian_stats(fi), *ist).item())
+            out['inception_kid'].append(1e3 * kid(iref, fi, subset_size=min(1000, n), generator=make_generator(s))[0].item())
+        if progress: print(f"  seed {s}: " + ', '.join(f'{k} {v[-1]:.2f}' for k, v in out.items()))
+    res = dict(protocol=dict(n=n, seeds=seeds, n_reference=len(reference), n_fid_reference=k if fid else None,
+                             features='CIFAR-10 classifier (not FID)' + ('; FID: bundled Inception network' if fid else ''),
+                             kid_scale='x 1e3'))
+    for key, v in out.items():
+        m, se = mean_se(v); res[key] = dict(mean=m, se=se, values=v)
+    return res
