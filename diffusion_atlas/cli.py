@@ -7,8 +7,8 @@ from __future__ import annotations
 import os, sys, json, time, argparse, math, copy, dataclasses
 from pathlib import Path
 import torch
-from .core import default_device, save_image_grid
-from .train import TrainConfig, train, load_checkpoint, CKPT_NAME
+from .core import default_device, save_image_grid, atomic_save
+from .train import TrainConfig, TrainResult, train, load_checkpoint, CKPT_NAME
 from .recipes import (Recipe, Names, make_recipe, recipe_options, recipe_names, sampler_names, recipe_entry, codec_entry,
                                      config_names, config_entry, command_names, command_entry,
                                      sampler_entry, generate)
@@ -28,7 +28,10 @@ def recipe_table() -> str:
     "The registered recipes: name, chapter, default sampler and steps, samplers its model can use, and what it is"
     rows = []
     for n in recipe_names():
-        e = recipe_entry(n); r = make_recipe(n, image_shape=(1, 8, 8), **recipe_options(n))   # what a new run gets
+        e = recipe_entry(n)
+        try: r = make_recipe(n, image_shape=(1, 8, 8), **recipe_options(n))   # what a new run gets
+        except ValueError:   # a recipe made from another run (distill --teacher RUN) has no model without it
+            rows.append(f"{n:12} {e.chapter:>3}  {'(from its options)':22} {'':36} {e.about}"); continue
         own = [s for s in r.sampler_names() if sampler_entry(s).family is None]
         rows.append(f"{n:12} {e.chapter:>3}  {r.sampler + ' ' + str(r.sample_steps):22} "
                     f"{' + '.join([', '.join(own)] * bool(own) + ['gaussian'] * (len(own) < len(r.sampler_names()))):36} {e.about}")
@@ -71,7 +74,7 @@ def build_net(cfg:dict) -> torch.nn.Module:
     "Rebuild a network from the plain config saved in a checkpoint"
     from diffusion_atlas import nets
     cfg = dict(cfg); factory = cfg.pop('factory')
-    if factory not in ('digits_unet', 'edm_ddpmpp_cifar10', 'ddpm_cifar10', 'UNet'):   # UNet: every argument in the config
+    if factory not in ('digits_unet', 'edm_ddpmpp_cifar10', 'ddpm_cifar10', 'UNet', 'TimeMLP'):   # UNet, TimeMLP: every argument in the config
         raise ValueError(f"unknown network factory {factory!r} in checkpoint")
     return getattr(nets, factory)(**cfg)
 
@@ -239,7 +242,8 @@ def run_net_config(data:str, r:Recipe, shape:tuple, # the data set, the recipe a
                    latent:bool=False, # trained on an autoencoder's latents (chapter 26)
                    n_classes:int=0) -> dict: # class-conditional: the number of classes
     "The plain network config of a new run: the recipe's channels, the latent's size, augmentation and class inputs"
-    kw = dict(net_kw or {})
+    kw = {**(r.net or {}), **(net_kw or {})}     # a recipe that needs its own network (chapters 23-25) names it
+    noise_scale = kw.pop('noise_scale', r.noise_scale)
     if r.out_mult != 1 or r.in_mult != 1 or latent:
         kw.setdefault('in_channels', shape[0] * r.in_mult)
         kw.setdefault('out_channels', shape[0] * r.out_mult)
@@ -248,7 +252,7 @@ def run_net_config(data:str, r:Recipe, shape:tuple, # the data set, the recipe a
         if latent: raise ValueError("--augment-p applies to images, not to an autoencoder's latents: drop it, or set it to 0")
         kw['augment_dim'] = 9
     if n_classes: kw['num_classes'] = n_classes
-    return net_config(data, r.noise_scale, **kw)
+    return net_config(data, noise_scale, **kw)
 
 def periodic_score(meta:dict, images:torch.Tensor, # the run's description and its training images (the reference)
                    n:int, sampler:str, steps:int, path:Path, # samples per score, how to draw them, the log file
@@ -267,6 +271,19 @@ def periodic_score(meta:dict, images:torch.Tensor, # the run's description and i
         rec = dict(step=step, images=step * batch_size if batch_size else None, metric=metric, value=round(value, 4), n=n, sampler=sampler, steps=steps, seconds=round(time.time() - t0, 1))
         with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
     return hook
+
+def _train_own(r:Recipe, D, x, cfg:TrainConfig, out:Path, meta:dict, device, progress:bool, done:int) -> TrainResult:
+    "Train (or read back) a recipe with its own trainer, then keep its weights as a checkpoint that `sample` and `eval` load"
+    if done > cfg.steps:
+        raise ValueError(f"{out} holds {done:,} steps, more than --steps {cfg.steps:,}: choose another --out, or pass --steps {done}")
+    t0 = time.time()
+    history = r.trainer(D, x, cfg, out, meta, device, progress)
+    D.eval().requires_grad_(False)
+    if done < cfg.steps:   # `train`'s format: the model (its EMA weights) as both model and ema, and no optimiser to resume
+        atomic_save(dict(model=D.state_dict(), ema=D.state_dict(), opt={}, step=cfg.steps, config=dataclasses.asdict(cfg),
+                         history=history, meta=meta), out / CKPT_NAME)
+    secs = time.time() - t0
+    return TrainResult(D, D, history, cfg.steps, secs, (cfg.steps - done) * cfg.batch_size / max(secs, 1e-9))
 
 def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a config names its own
               recipe:str|None=None, # the design-space point (default: edm, or the config's)
@@ -300,7 +317,6 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
         sampler, sample_steps = sampler or ce.sampler, sample_steps or ce.sample_steps
     data, recipe = data or 'digits', recipe or 'edm'
     if data not in DEFAULTS: raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
-    d = {**DEFAULTS[data], **(ce.train if ce is not None else {})}
     device, rank, world = _init_distributed(default_device(device))
     say = progress and rank == 0
     out = Path(out or f'runs/{data}-{config or recipe}')
@@ -332,6 +348,11 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, None if codec else images, **(options or {}))
     sigma_data = 1. if codec is not None else 0.5
     r = make_recipe(recipe, sigma_data, shape, None if codec is not None else data, **opts)
+    d = {**DEFAULTS[data], **(r.train_defaults or {}), **(ce.train if ce is not None else {})}   # the data set's, the recipe's, the config's
+    if r.trainer is not None:   # a method with its own training (chapters 24-25): what the loop's flags add does not apply
+        for flag, given in (('--cond', cond), ('--autoencoder', autoencoder), ('--eval-every', eval_every), ('--dry-run', dry_run or None),
+                            ('--estimate', estimate or None)):
+            if given is not None: raise ValueError(f"--recipe {recipe} trains with its own loop (chapter {recipe_entry(recipe).chapter}): drop {flag}")
     torch.manual_seed(seed)
     n_classes = int(labels.max()) + 1 if cond == 'class' else 0
     net_kw = {**(ce.net if ce is not None else {}), **(net_overrides or {})}   # the config's network, then explicit overrides
@@ -379,15 +400,19 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
             fid_inception_path()
         hooks.append((eval_every, periodic_score(meta, images, eval_every_n or (10_000 if data == 'cifar10' else 1000), sampler,
                                                  sample_steps, out / 'evals.jsonl', device, r, codec, seed, cfg.batch_size)))
-    res = train(D, r.objective, x, cfg, labels=y, run_dir=out, resume=True, sample_fn=sample_fn,
-                meta=meta, device=device, progress=say, hooks=hooks)
+    if r.trainer is None:
+        res = train(D, r.objective, x, cfg, labels=y, run_dir=out, resume=True, sample_fn=sample_fn,
+                    meta=meta, device=device, progress=say, hooks=hooks)
+    else:
+        res = _train_own(r, D, x, cfg, out, meta, device, say, done)
     train_secs = time.time() - t0
     if rank != 0: return {}   # under torchrun only the first process samples, evaluates and writes metrics
     samples, nfe = model_samples(sampling_model(res.ema, meta), meta, 64, sampler, sample_steps, seed + 1, device, r, codec=codec)
     save_image_grid(samples, out / 'samples.png')
     metrics = dict(recipe=recipe, data=data, steps=res.step, batch_size=cfg.batch_size,
                    train_seconds=round(train_secs, 1), train_images_per_second=round(res.images_per_second, 1),
-                   final_loss=res.history[-1]['loss'] if res.history else None, sampler=sampler,
+                   final_loss=res.history[-1].get('loss') if res.history else None, sampler=sampler,
+                   **{f'final_{k}': v for k, v in (res.history[-1] if res.history else {}).items() if k.startswith('loss_')},   # a GAN's two losses
                    sample_steps=sample_steps, nfe=nfe, device=str(device), parameters=sum(p.numel() for p in D.parameters()),
                    processes=world, **(dict(config=config) if config else {}))
     n_eval = n_eval if n_eval is not None else d['n_eval']

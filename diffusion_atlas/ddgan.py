@@ -14,12 +14,13 @@ from .core import randn, make_generator, check_finite, sliced_wasserstein, atomi
 from .data import GMM
 from .space import Process, VPLinear, sample_posterior, check_times
 from .nets import TimeMLP, UNet
-from .train import BatchSource, ema_update, partial_progress
+from .train import BatchSource, ema_update, ema_beta, partial_progress
+from .recipes import Recipe, Option, register_recipe, register_sampler
 
 # %% auto #0
-__all__ = ['ddgan_grid', 'eight_gaussians_gmm', 'MixtureOracle', 'sample_ddgan', 'ddgan_pairs', 'ddgan_d_loss', 'ddgan_g_loss',
-           'LatentGenerator', 'PairDiscriminator', 'train_ddgan', 'mode_coverage', 'ddgan_toy_run', 'ddgan_image_nets',
-           'ddgan_image_run', 'ddgan_sampler']
+__all__ = ['DDGAN_NETS', 'ddgan_grid', 'eight_gaussians_gmm', 'MixtureOracle', 'sample_ddgan', 'ddgan_pairs', 'ddgan_d_loss',
+           'ddgan_g_loss', 'LatentGenerator', 'PairDiscriminator', 'train_ddgan', 'mode_coverage', 'ddgan_toy_run',
+           'ddgan_image_nets', 'ddgan_image_run', 'ddgan_sampler', 'halflife_kimg']
 
 # %% ../nbs/24_ddgan.ipynb #08fda0a2
 def ddgan_grid(T:int, # number of denoising steps
@@ -308,3 +309,60 @@ def ddgan_sampler(G, # a trained LatentGenerator
             x = VPLinear().prior_sample((n, *shape), g, device=device)
             return sample_ddgan(G, VPLinear(), x, ddgan_grid(T), generator=g).clamp(-1, 1)
     return sample
+
+# %% ../nbs/24_ddgan.ipynb #6e27e200
+DDGAN_NETS = {   # (generator, discriminator) U-Net arguments: the digits runs below, and the official CIFAR-10 sizes
+    'digits': (dict(model_channels=32, channel_mult=(1, 2), num_blocks=2, attn_resolutions=(4,)),
+               dict(model_channels=16, channel_mult=(1, 2), num_blocks=1)),
+    'cifar10': (dict(model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=2, attn_resolutions=(16,)),
+                dict(model_channels=64, channel_mult=(1, 2, 2, 2), num_blocks=1)),
+}
+
+def halflife_kimg(decay:float, batch_size:int) -> float:
+    "The EMA half-life (thousands of images) of a per-step decay at a batch size: how the command line states an EMA"
+    if not 0 < decay < 1: raise ValueError(f"decay must lie in (0, 1), got {decay}")
+    return batch_size * math.log(2) / -math.log(decay) / 1000
+
+class _LatentCall:
+    "A generator seen through CountNFE, which passes keywords on: G(x_t, t, z), with its latent size"
+    def __init__(self, G, nz:int): self.G, self.nz = G, nz
+    def __call__(self, xt, t, z): return self.G(xt, t, z=z)
+
+@register_recipe('ddgan', '24', 'denoising diffusion GAN: T large steps, a generator G(x_t, z, t) -> x0 against a '
+                 'discriminator of (x_{t-1}, x_t, t) (Xiao+22)',
+                 options={'gan_steps': Option(int, 'denoising steps T the generator is trained for (default 4)', low=1, default=4),
+                          'latent_dim': Option(int, "size of the generator's latent z (default 32 on digits, 100 otherwise)", low=1),
+                          'r1_gamma': Option(float, 'R1 weight on the discriminator, every 15th step (default 0.02)', low=0, default=0.02)},
+                 needs_shape=True)
+def _ddgan_recipe(sigma_data, image_shape, data, gan_steps=4, latent_dim=None, r1_gamma=0.02):
+    C, H, W = image_shape
+    nz = latent_dim or (32 if data == 'digits' else 100)
+    g_kw, d_kw = DDGAN_NETS.get(data, ({}, {}))
+    process = VPLinear()
+    def build(net, *_):
+        G = LatentGenerator(net, nz); G.process = process
+        return G
+    def trainer(G, x, cfg, run_dir, meta, device, progress):
+        res = ddgan_image_run(x, T=gan_steps, nz=nz, g_kw=g_kw, d_kw=d_kw, iters=cfg.steps, batch_size=cfg.batch_size,
+                              lr_g=cfg.lr, lr_d=cfg.lr * 1.25 / 1.6, r1_gamma=r1_gamma, lazy_reg=15,
+                              ema_decay=ema_beta(cfg.steps * cfg.batch_size, cfg.batch_size, cfg.ema_halflife_kimg, None),
+                              seed=cfg.seed, run_dir=run_dir, device=device, progress=progress)
+        G.load_state_dict(res['G_ema'].state_dict())
+        n = len(res['loss_d'])
+        return [dict(step=i + 1, loss_d=res['loss_d'][i], loss_g=res['loss_g'][i]) for i in range(n) if (i + 1) % 50 == 0 or i + 1 == n]
+    steps, batch = {'digits': (3000, 128), 'cifar10': (350_000, 256)}.get(data, (3000, 128))
+    return Recipe('ddgan', process, None, None, 1000., sampler='ddgan', sample_steps=gan_steps, samplers=('ddgan',),
+                  sampler_kw=dict(nz=nz), build=build, trainer=trainer,
+                  net=dict(factory='UNet', img_resolution=H, in_channels=C, out_channels=C, num_classes=nz, dropout=0., **g_kw),
+                  train_defaults=dict(steps=steps, batch_size=batch, lr=1.6e-4,
+                                      ema_halflife_kimg=halflife_kimg(0.999 if data == 'digits' else 0.9999, batch)),
+                  about='denoising diffusion GAN (Xiao+22)')
+
+@register_sampler('ddgan', '24', "DDGAN's T steps: x0 = G(x_t, z, t) with a fresh latent, then the posterior q(x_{t-1} | x_t, x0); "
+                  "steps must be the generator's T")
+def _draw_ddgan(D, recipe, shape, steps, generator, device):
+    if steps != recipe.sample_steps:
+        raise ValueError(f"this DDGAN generator was trained for T = {recipe.sample_steps} steps: sample it with --steps "
+                         f"{recipe.sample_steps}, not {steps}")
+    x = recipe.process.prior_sample(shape, generator, device=device)
+    return sample_ddgan(_LatentCall(D, recipe.sampler_kw['nz']), recipe.process, x, ddgan_grid(steps), generator=generator)

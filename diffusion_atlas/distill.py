@@ -13,10 +13,13 @@ from .core import make_generator, check_finite, atomic_save
 from .data import to_float
 from .space import GaussianProcess, DiscreteVP, Denoiser, eval_denoiser
 from .ddim import ddim_posterior, sample_ddim
+from .train import CKPT_NAME, load_checkpoint
+from .recipes import Recipe, Option, register_recipe, register_sampler, make_recipe
+from .cli import load_denoiser
 
 # %% auto #0
 __all__ = ['ddim_step', 'distill_target', 'TruncatedSNRWeight', 'distill_grid', 'distill_loss', 'sample_distilled',
-           'progressive_distillation', 'distill_cifar10_run']
+           'progressive_distillation', 'distill_teacher', 'distill_cifar10_run']
 
 # %% ../nbs/23_progressive_distillation.ipynb #7daef551
 def ddim_step(D, # D(zt, t) -> x0_hat in the process's own variables
@@ -146,6 +149,75 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
         out.append((n, frozen))
         teacher, n = frozen, n // 2
     return out
+
+# %% ../nbs/23_progressive_distillation.ipynb #8fbcfa3b
+def distill_teacher(teacher:str|None=None, # the teacher's run directory, or its checkpoint.pt
+                    **_) -> dict: # the teacher's checkpoint path, recipe, recipe options, network and data set
+    "What a distillation run keeps of its teacher, read once when the run starts (the `distill` recipe's derive)"
+    if teacher is None:
+        raise ValueError("--recipe distill needs --teacher RUN: a run that `diffusion-atlas train` made with a Gaussian recipe "
+                         "(e.g. --recipe vp-cosine-v)")
+    ck = Path(teacher) if Path(teacher).suffix == '.pt' else Path(teacher) / CKPT_NAME
+    if not ck.exists(): raise FileNotFoundError(f"no teacher checkpoint at {ck}: train it first with `diffusion-atlas train --out {ck.parent}`")
+    meta = load_checkpoint(ck).get('meta') or {}
+    if 'recipe' not in meta or 'net' not in meta:
+        raise ValueError(f"{ck} has no model description: the teacher must be a run of `diffusion-atlas train`")
+    if meta['recipe'] == 'distill':
+        raise ValueError(f"{ck} is a distilled student: distil its teacher with more --stages instead")
+    if meta.get('cond') or meta.get('codec'):
+        raise ValueError(f"{ck} holds a class-conditional or latent model: the command line distils unconditional pixel models")
+    return dict(teacher=str(ck.resolve()), teacher_recipe=meta['recipe'], teacher_options=dict(meta.get('recipe_options', {})),
+                teacher_net=dict(meta['net']), teacher_data=meta.get('data'))
+
+@register_recipe('distill', '23', 'progressive distillation of a Gaussian run (--teacher RUN) into a student of few DDIM steps '
+                 '(Salimans & Ho 22)',
+                 options={'teacher': Option(str, 'the run to distil (its directory or checkpoint.pt), made by `diffusion-atlas train`'),
+                          'teacher_steps': Option(int, "the teacher's DDIM steps, halved by each stage (default 256 on digits, 8192 "
+                                                       "otherwise)", low=2),
+                          'stages': Option(int, 'halvings of the step count (default: down to one step); --steps is the updates '
+                                                'per stage', low=1)},
+                 derive=distill_teacher, needs_shape=True)
+def _distill_recipe(sigma_data, image_shape, data, teacher=None, teacher_steps=None, stages=None, teacher_recipe=None,
+                    teacher_options=None, teacher_net=None, teacher_data=None):
+    if teacher_recipe is None:       # built directly, not from a run's stored options: read the teacher now
+        return _distill_recipe(sigma_data, image_shape, data, teacher_steps=teacher_steps, stages=stages, **distill_teacher(teacher))
+    if data is not None and teacher_data not in (None, data):
+        raise ValueError(f"the teacher was trained on {teacher_data}: distil it with --data {teacher_data}, not {data}")
+    n0 = teacher_steps or (256 if data == 'digits' else 8192)
+    k = stages or n0.bit_length() - 1
+    if n0 % 2 ** k: raise ValueError(f"--teacher-steps {n0} cannot be halved {k} times: use a multiple of 2^{k} (e.g. a power of two)")
+    t = make_recipe(teacher_recipe, sigma_data, image_shape, data, **teacher_options)
+    if not isinstance(t.process, GaussianProcess) or isinstance(t.process, DiscreteVP):
+        raise ValueError(f"the teacher's recipe {teacher_recipe!r} is not on a continuous Gaussian process: distil a run of e.g. "
+                         "vp-cosine-v, vp or edm")
+    def trainer(S, x, cfg, run_dir, meta, device, progress):
+        T, _ = load_denoiser(teacher, device=device)
+        torch.manual_seed(cfg.seed)                              # the students' dropout
+        students = progressive_distillation(T, T, to_float(x), n0, k, iters=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
+                                            seed=cfg.seed, grad_clip=cfg.grad_clip, run_dir=Path(run_dir) / 'stages',
+                                            dropout=None if data == 'digits' else 0., progress=progress)
+        for j, (n, st) in enumerate(students[:-1], 1):        # every earlier stage as a checkpoint `sample` and `eval` load
+            ck = Path(run_dir) / f'student_{n}_steps.pt'
+            if not ck.exists():
+                sd = st.state_dict()
+                atomic_save(dict(model=sd, ema=sd, opt={}, step=cfg.steps, history=[],
+                                 meta={**meta, 'recipe_options': {**meta['recipe_options'], 'stages': j}}), ck)
+        S.load_state_dict(students[-1][1].state_dict())
+        return []
+    digits_run = data == 'digits'
+    return Recipe('distill', t.process, t.param, None, t.noise_scale, sampler='distilled', sample_steps=n0 >> k,
+                  samplers=('distilled',), build=t.build, in_mult=t.in_mult, out_mult=t.out_mult, trainer=trainer, net=teacher_net,
+                  train_defaults=(dict(steps=300, batch_size=128, lr=2e-4, grad_clip=None) if digits_run else
+                                  dict(steps=50_000, batch_size=128, lr=5e-5, grad_clip=1.)),
+                  about=f'progressive distillation of a {teacher_recipe} teacher')
+
+@register_sampler('distilled', '23', "DDIM (eta = 0) on a distilled student's uniform-t grid (`sample_distilled`); steps must "
+                  "be the student's")
+def _draw_distilled(D, recipe, shape, steps, generator, device):
+    if steps != recipe.sample_steps:
+        raise ValueError(f"this student was distilled for {recipe.sample_steps} steps: sample it with --steps {recipe.sample_steps}, "
+                         "or load another stage's student_<steps>_steps.pt from its run directory")
+    return sample_distilled(D, recipe.process, recipe.process.prior_sample(shape, generator, device=device), steps)
 
 # %% ../nbs/23_progressive_distillation.ipynb #c761a3e6
 def distill_cifar10_run(teacher:Denoiser, # a CIFAR-10 teacher on a continuous Gaussian process (e.g. `vp-cosine-v`)

@@ -41,6 +41,11 @@ class Recipe:
     samplers:tuple = (GAUSSIAN,)   # sampler names, or the family GAUSSIAN for every sampler of that family
     in_mult:int = 1         # network input channels per data channel (2: CLD's position and velocity)
     augments:bool = False   # the objective augments its data itself (EDM's non-leaky augmentation): no dataset flips
+    trainer:object = None   # callable(model, data, cfg, run_dir, meta, device, progress) -> history: a model trained otherwise
+                            # than by `train` on `objective` (a distilled student, a GAN's generator, an energy: chapters 23-25);
+                            # it trains, or reads back, the run kept in run_dir and leaves the weights to sample with in `model`
+    net:dict = None         # the network this recipe's model needs, as a plain config (default: the data set's U-Net)
+    train_defaults:dict = None   # TrainConfig fields this recipe sets for its data set (learning rate, steps, EMA), under a config's and the flags
 
     def make_model(self, net):
         "The trainable model around a raw network"
@@ -73,6 +78,8 @@ class RecipeEntry:
     options:dict = field(default_factory=dict)   # name -> Option
     fit:object = None                            # fit(images) -> dict of data-dependent plain options
     needs_shape:bool = False                     # built for one image size (frequency-space processes)
+    derive:object = None                         # derive(**options) -> dict of plain values worked out once from the given options
+                                                 # when a run starts (a teacher run's description), kept with the run's options
 
 @dataclass
 class SamplerEntry:
@@ -133,10 +140,10 @@ def _register(table:dict, kind:str, entry):
         raise ValueError(f"{kind} {entry.name!r} is already registered by chapter {old.chapter}; choose another name")
     table[entry.name] = entry
 
-def register_recipe(name:str, chapter:str, about:str, options:dict|None=None, fit=None, needs_shape:bool=False):
+def register_recipe(name:str, chapter:str, about:str, options:dict|None=None, fit=None, needs_shape:bool=False, derive=None):
     "Decorator: declare a recipe factory(sigma_data, image_shape, data, **options) -> Recipe under `name`"
     def deco(factory):
-        _register(_RECIPES, 'recipe', RecipeEntry(name, chapter, about, factory, dict(options or {}), fit, needs_shape))
+        _register(_RECIPES, 'recipe', RecipeEntry(name, chapter, about, factory, dict(options or {}), fit, needs_shape, derive))
         return factory
     return deco
 
@@ -178,7 +185,7 @@ def register_config(name:str, chapter:str, about:str, **fields):
 
 # %% ../nbs/02a_recipes.ipynb #f575b433
 CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft', 'solvers',
-            'latent', 'cifar10_train', 'bench')
+            'distill', 'ddgan', 'recovery', 'latent', 'cifar10_train', 'bench')
 _loaded = False
 
 def load_chapters():
@@ -275,6 +282,7 @@ def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8
                              f"recipe {name!r} has no option {k!r}")
     out = {k: options[k] if options.get(k) is not None else o.default for k, o in e.options.items()}
     if e.fit is not None and images is not None: out.update(e.fit(images))
+    if e.derive is not None: out.update(e.derive(**out))
     return out
 
 # %% ../nbs/02a_recipes.ipynb #265c1e4d

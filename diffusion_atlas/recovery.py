@@ -13,11 +13,12 @@ from .core import make_generator, randn, randn_like, check_finite, bcast, sliced
 from .data import GMM
 from .space import GaussianProcess, DiscreteVP, linear_betas
 from .nets import TimeMLP, UNet
-from .train import BatchSource, ema_update, partial_progress
-from .ddgan import eight_gaussians_gmm, mode_coverage
+from .train import BatchSource, ema_update, ema_beta, partial_progress
+from .recipes import Recipe, Option, register_recipe, register_sampler
+from .ddgan import eight_gaussians_gmm, mode_coverage, halflife_kimg
 
 # %% auto #0
-__all__ = ['recovery_grid', 'RecoveryChain', 'level_gmm', 'GMMEnergy', 'exact_recovery', 'sample_exact_recovery',
+__all__ = ['RECOVERY_NETS', 'recovery_grid', 'RecoveryChain', 'level_gmm', 'GMMEnergy', 'exact_recovery', 'sample_exact_recovery',
            'sample_recovery_langevin', 'sample_recovery', 'LevelEnergy', 'recovery_loss', 'train_recovery',
            'gaussian_fixed_point', 'recovery_toy_run', 'FlatNet', 'recovery_image_energy', 'recovery_image_run',
            'recovery_sampler']
@@ -343,3 +344,46 @@ def recovery_sampler(energy, chain:RecoveryChain, shape:tuple, # the (C, H, W) o
         x = randn((n, *shape), g, device=device)
         return sample_recovery(energy, chain, x, n_steps=n_steps, noise_scale=noise_scale, generator=g).detach().clamp(-1, 1)
     return sample
+
+# %% ../nbs/25_recovery_likelihood.ipynb #e4fa8f74
+RECOVERY_NETS = {   # the energy network by data set: the digits run below, and the official CIFAR-10 size (without its attention)
+    'digits': ('mlp', dict(hidden=256, depth=3)),
+    'cifar10': ('unet', dict(model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8, attn_resolutions=())),
+}
+
+@register_recipe('recovery', '25', 'diffusion recovery likelihood: a conditional EBM per noise level, sampled by short-run '
+                 'Langevin from level to level (Gao+21)',
+                 options={'levels': Option(int, 'noise levels T, one energy-based model each (default 6)', low=2, default=6),
+                          'energy': Option(str, "the energy network: 'mlp' on the flattened image or 'unet' (default: mlp on "
+                                                "digits, unet otherwise)")},
+                 needs_shape=True)
+def _recovery_recipe(sigma_data, image_shape, data, levels=6, energy=None):
+    C, H, W = image_shape
+    arch, net_kw = RECOVERY_NETS.get(data, ('unet', {}))
+    if energy is not None and energy != arch: arch, net_kw = energy, {}
+    if arch not in ('mlp', 'unet'): raise ValueError(f"--energy must be mlp or unet, got {energy!r}")
+    chain = RecoveryChain(times=recovery_grid(levels))
+    net = (dict(factory='TimeMLP', dim=C * H * W, out_dim=1, **net_kw) if arch == 'mlp' else
+           dict(factory='UNet', img_resolution=H, in_channels=C, out_channels=1, dropout=0., **net_kw))
+    def build(net, *_):
+        E = LevelEnergy(FlatNet(net) if arch == 'mlp' else net, chain.times); E.process = chain.process
+        return E
+    def trainer(E, x, cfg, run_dir, meta, device, progress):
+        res = recovery_image_run(x, T=levels, net_kw=net_kw, arch=arch, iters=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
+                                 warmup=cfg.warmup, ema_decay=ema_beta(cfg.steps * cfg.batch_size, cfg.batch_size, cfg.ema_halflife_kimg, None),
+                                 hflip=cfg.hflip, seed=cfg.seed, run_dir=run_dir, device=device, progress=progress)
+        E.load_state_dict(res['energy_ema'].state_dict())
+        n = len(res['loss'])
+        return [dict(step=i + 1, loss=res['loss'][i]) for i in range(n) if (i + 1) % 50 == 0 or i + 1 == n]
+    d = {'digits': dict(steps=1500, batch_size=128, lr=1e-3, warmup=100), 'cifar10': dict(steps=1_000_000, batch_size=256, lr=1e-4, warmup=1000)}
+    tr = d.get(data, dict(steps=1500, batch_size=128, lr=1e-4, warmup=1000))
+    return Recipe('recovery', chain.process, None, None, 1000., sampler='recovery', sample_steps=30, samplers=('recovery',),
+                  sampler_kw=dict(chain=chain), build=build, trainer=trainer, net=net,
+                  train_defaults=dict(tr, ema_halflife_kimg=halflife_kimg(0.999, tr['batch_size'])),
+                  about='diffusion recovery likelihood (Gao+21)')
+
+@register_sampler('recovery', '25', "progressive short-run Langevin from noise through every level's EBM (Gao+21 Alg. 2), "
+                  "steps Langevin steps per level, noise scale 0.99")
+def _draw_recovery(D, recipe, shape, steps, generator, device):
+    x = randn(shape, generator, device=device)
+    return sample_recovery(D, recipe.sampler_kw['chain'], x, n_steps=steps, noise_scale=0.99, generator=generator).detach()
