@@ -9,14 +9,15 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from pathlib import Path
 from .core import make_generator, randn
-from .space import sample_heun, karras_grid
-from .recipes import generate
+from .space import sample_heun, karras_grid, as_sigma_model
+from .recipes import Recipe, Option, register_recipe, register_sampler, make_recipe, generate, draw, sigma_grid
 from .data import to_float
-from .latent import recipe_train
+from .nets import UNet
+from .latent import recipe_train, recipe_unet_kw
 
 # %% auto #0
-__all__ = ['downsample', 'upsample', 'LowResConditioned', 'CascadeObjective', 'sample_sr', 'ExactSRDenoiser', 'sr_train',
-           'sample_cascade', 'cascade_cifar10_run']
+__all__ = ['CASCADE_NETS', 'downsample', 'upsample', 'LowResConditioned', 'CascadeObjective', 'sample_sr', 'ExactSRDenoiser',
+           'sr_unet_kw', 'sr_train', 'sample_cascade', 'Cascade', 'cascade_cifar10_run']
 
 # %% ../nbs/27_cascaded.ipynb #d4afcf2e
 def downsample(x:Tensor, # (B, C, H, W) images
@@ -109,6 +110,11 @@ class ExactSRDenoiser:
         return (torch.softmax(logits, 1) @ self.x.to(x)).reshape(x.shape)
 
 # %% ../nbs/27_cascaded.ipynb #9b1d50b3
+def sr_unet_kw(channels:int, # C of the images
+               net_kw:dict|None=None) -> dict: # UNet arguments besides size and channels
+    "An SR stage's U-Net arguments on top of `recipe_train`'s: 32 channels by default, the condition stacked on the input, the level as a label"
+    return {'model_channels': 32, **(net_kw or {}), 'in_channels': 2 * channels, 'augment_dim': 1}
+
 def sr_train(images:Tensor, # (N, C, H, W) high-resolution training images, uint8 (or float in [-1, 1])
              factor:int=2, aug_max:float=0., # resolution ratio, and the augmentation's largest level (0: none)
              recipe:str='edm', sigma_data:float=0.5,
@@ -117,8 +123,7 @@ def sr_train(images:Tensor, # (N, C, H, W) high-resolution training images, uint
              run_dir:str|Path|None=None, device=None, progress:bool=True,
             ) -> dict: # recipe_train's: D (the EMA denoiser), recipe, history, seconds, step
     "Train a super-resolution stage: the recipe's loss with the augmented, upsampled condition as extra input channels (Ho+22)"
-    kw = {'model_channels': 32, **(net_kw or {}), 'in_channels': 2 * images.shape[1], 'augment_dim': 1}
-    return recipe_train(images, recipe, sigma_data, kw, steps, batch_size, lr, seed, run_dir, device, progress,
+    return recipe_train(images, recipe, sigma_data, sr_unet_kw(images.shape[1], net_kw), steps, batch_size, lr, seed, run_dir, device, progress,
                         meta=dict(kind='sr-stage', factor=factor, aug_max=aug_max), wrap=lambda net: LowResConditioned(net, factor),
                         objective=lambda r: CascadeObjective(r.objective, factor, aug_max))
 
@@ -134,6 +139,65 @@ def sample_cascade(base, sr, # the stages' denoisers (base: unconditional at low
     hi = torch.cat([sample_sr(model, lo[i:i + batch_size].to(dev), factor, aug_level, generator=g).cpu() for i in range(0, n, batch_size)])
     return lo, hi
 
+# %% ../nbs/27_cascaded.ipynb #54170acc
+CASCADE_NETS = {   # (base, SR) U-Net arguments: the digits runs below, and the GPU configuration's CIFAR-10 stages
+    'digits': (dict(model_channels=32), {}),
+    'cifar10': (dict(model_channels=128, channel_mult=(1, 2, 2), num_blocks=2, dropout=0.1, attn_resolutions=(8,)),
+                dict(model_channels=128, channel_mult=(1, 2, 2), num_blocks=2, dropout=0.1, attn_resolutions=(16,))),
+}
+
+class Cascade(nn.Module):
+    "A two-stage cascade as one model: D(x, t, stage='base') is the low-resolution denoiser, D(x, t, stage='sr', low_res=...) the SR stage"
+    def __init__(self, base:nn.Module, sr:nn.Module, # the stages' denoisers (the SR stage's network is a LowResConditioned)
+                 factor:int): # resolution ratio between them
+        super().__init__()
+        self.base, self.sr, self.factor, self.process = base, sr, factor, sr.process
+    def forward(self, x:Tensor, t:Tensor, stage:str='sr', **cond) -> Tensor:
+        if stage not in ('base', 'sr'): raise ValueError(f"stage must be 'base' or 'sr', got {stage!r}")
+        return (self.base if stage == 'base' else self.sr)(x, t, **cond)
+
+class _Stage:
+    "One stage of a cascade (counted or not) as a denoiser D(x, t) with the cascade's process"
+    def __init__(self, D, stage:str, process): self.D, self.stage, self.process = D, stage, process
+    def __call__(self, x, t, **cond): return self.D(x, t, stage=self.stage, **cond)
+
+@register_recipe('cascade', '27', "two-stage cascade: EDM at 1/f resolution, then an EDM super-resolution stage conditioned on the "
+                 "upsampled image, with Gaussian conditioning augmentation (Ho+22)",
+                 options={'sr_factor': Option(int, 'resolution ratio between the two stages (default 2)', low=2, default=2),
+                          'aug_max': Option(float, 'largest conditioning-augmentation noise level in training (default 0.5)', low=0, default=0.5),
+                          'aug_level': Option(float, 'the condition\'s augmentation level when sampling (default 0.25 on digits, 0.2 '
+                                                     'otherwise)', low=0)},
+                 needs_shape=True)
+def _cascade_recipe(sigma_data, image_shape, data, sr_factor=2, aug_max=0.5, aug_level=None):
+    C, H, W = image_shape
+    if H % sr_factor or W % sr_factor: raise ValueError(f"--sr-factor {sr_factor} does not divide the image size {H} x {W}")
+    edm = make_recipe('edm', 0.5)
+    base_net, sr_net = CASCADE_NETS.get(data, ({}, {}))
+    base_kw = recipe_unet_kw((C, H // sr_factor, W // sr_factor), edm, base_net)
+    level = aug_level if aug_level is not None else (0.25 if data == 'digits' else 0.2)
+    def build(net, *_):
+        return Cascade(edm.make_model(UNet(**base_kw)), edm.make_model(LowResConditioned(net, sr_factor)), sr_factor)
+    def trainer(M, x, cfg, run_dir, meta, device, progress):
+        args = dict(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, device=device, progress=progress)
+        base = recipe_train(downsample(to_float(x), sr_factor), 'edm', 0.5, base_net, run_dir=Path(run_dir) / 'base', **args)
+        sr = sr_train(x, sr_factor, aug_max, 'edm', 0.5, sr_net, run_dir=Path(run_dir) / 'sr', **args)
+        M.base.load_state_dict(base['D'].state_dict()); M.sr.load_state_dict(sr['D'].state_dict())
+        return sr['history']
+    steps, batch, lr = {'digits': (2000, 64, 1e-3), 'cifar10': (200_000, 256, 2e-4)}.get(data, (2000, 64, 1e-3))
+    return Recipe('cascade', edm.process, edm.param, None, edm.noise_scale, sampler='cascade', sample_steps=18, samplers=('cascade',),
+                  sampler_kw=dict(factor=sr_factor, aug_level=level, stage_recipe=edm), build=build, trainer=trainer,
+                  net=dict(factory='UNet', **recipe_unet_kw((C, H, W), edm, sr_unet_kw(C, sr_net))),
+                  train_defaults=dict(steps=steps, batch_size=batch, lr=lr), about='cascaded diffusion (Ho+22)')
+
+@register_sampler('cascade', '27', "Heun's steps at the base resolution, then the SR stage's Heun steps conditioned on them at the "
+                  "run's augmentation level: 2 (2N - 1) evaluations")
+def _draw_cascade(D, recipe, shape, steps, generator, device):
+    kw, (B, C, H, W) = recipe.sampler_kw, shape
+    f = kw['factor']
+    lo = draw('heun', _Stage(D, 'base', recipe.process), kw['stage_recipe'], (B, C, H // f, W // f), steps, generator, device).clamp(-1, 1)
+    sr = as_sigma_model(_Stage(D, 'sr', recipe.process), recipe.process)
+    return sample_sr(sr, lo, f, kw['aug_level'], sigmas=sigma_grid(recipe.process, steps, device).to(lo.dtype), generator=generator)
+
 # %% ../nbs/27_cascaded.ipynb #37d1bc67
 def cascade_cifar10_run(images:Tensor, # (N, 3, 32, 32) uint8 training images
                         *, aug_max:float=0.5, aug_level:float=0.2, # augmentation range in training; level at sampling
@@ -144,10 +208,10 @@ def cascade_cifar10_run(images:Tensor, # (N, 3, 32, 32) uint8 training images
                        ) -> dict: # base and sr (the stages' training dicts), low (16x16) and samples (32x32) in [-1, 1]
     "A two-stage CIFAR-10 cascade: EDM's recipe at 16x16, then a 16 -> 32 SR stage with Gaussian conditioning augmentation"
     run_dir = Path(run_dir)
-    unet = dict(model_channels=128, channel_mult=(1, 2, 2), num_blocks=2, dropout=0.1)
-    base = recipe_train(downsample(to_float(images), 2), 'edm', 0.5, {**unet, 'attn_resolutions': (8,), **(base_kw or {})},
+    base_net, sr_net = CASCADE_NETS['cifar10']
+    base = recipe_train(downsample(to_float(images), 2), 'edm', 0.5, {**base_net, **(base_kw or {})},
                         steps, batch_size, lr, run_dir=run_dir / 'base', device=device, progress=progress)
-    sr = sr_train(images, 2, aug_max, 'edm', 0.5, {**unet, 'attn_resolutions': (16,), **(sr_kw or {})}, steps, batch_size, lr,
+    sr = sr_train(images, 2, aug_max, 'edm', 0.5, {**sr_net, **(sr_kw or {})}, steps, batch_size, lr,
                   run_dir=run_dir / 'sr', device=device, progress=progress)
     low, hi = sample_cascade(base['D'], sr['D'], n_samples, (images.shape[1], images.shape[2] // 2, images.shape[3] // 2), 2,
                              aug_level, 18, 0, sample_batch)

@@ -14,13 +14,13 @@ from .space import gaussian_kl
 from .data import to_float
 from .nets import ResBlock, UNet, group_count
 from .train import TrainConfig, train
-from .recipes import make_recipe, generate, register_codec
+from .recipes import Recipe, make_recipe, generate, register_codec
 
 # %% auto #0
 __all__ = ['KLAutoencoder', 'gaussian_kl_std', 'AutoencoderLoss', 'encode_images', 'decode_latents', 'psnr', 'train_autoencoder',
            'latent_scale', 'latent_stats', 'edm_target_mean_square', 'sample_latent_images', 'denoiser_cross_entropy',
-           'gaussian_entropy', 'recipe_train', 'logged_seconds', 'latent_diffusion_train', 'load_autoencoder',
-           'LatentCodec', 'latent_cifar10_run']
+           'gaussian_entropy', 'recipe_unet_kw', 'recipe_train', 'logged_seconds', 'latent_diffusion_train',
+           'load_autoencoder', 'LatentCodec', 'latent_cifar10_run']
 
 # %% ../nbs/26_latent_diffusion.ipynb #bac01d4e
 class KLAutoencoder(nn.Module):
@@ -224,6 +224,15 @@ def gaussian_entropy(logvar:Tensor) -> Tensor: # (B,) entropy in nats of N(., di
     return 0.5 * (logvar + math.log(2 * math.pi * math.e)).flatten(1).sum(1)
 
 # %% ../nbs/26_latent_diffusion.ipynb #21824a23
+def recipe_unet_kw(shape:tuple, # (C, H, W) of what the network sees
+                   r:Recipe, # the recipe: its channel multiples and noise scaling
+                   net_kw:dict|None=None, # UNet arguments that replace the defaults
+                  ) -> dict: # every argument of the UNet (plain values, as a checkpoint keeps them)
+    "The chapter 03 U-Net that `recipe_train` builds for data of this shape: two levels, attention at half size, unless net_kw says otherwise"
+    C, H, W = shape
+    return {**dict(img_resolution=H, in_channels=C * r.in_mult, out_channels=C * r.out_mult, noise_scale=r.noise_scale,
+                   model_channels=64, channel_mult=(1, 2), num_blocks=2, attn_resolutions=(H // 2,), dropout=0.1), **(net_kw or {})}
+
 def recipe_train(data:Tensor, # (N, C, H, W) training data: uint8 images or float latents
                  recipe:str='edm', sigma_data:float=0.5, # a registered Gaussian recipe and its sigma_data
                  net_kw:dict|None=None, # UNet arguments besides the data's size and channels
@@ -234,9 +243,7 @@ def recipe_train(data:Tensor, # (N, C, H, W) training data: uint8 images or floa
                 ) -> dict: # D (the EMA denoiser), recipe, history, seconds (training time, all sessions of the run), step
     "A recipe trained by chapter 04's loop on images or latents, with a chapter 03 U-Net sized for the data"
     r = make_recipe(recipe, sigma_data=sigma_data)
-    C, H, W = data.shape[1:]
-    kw = {**dict(img_resolution=H, in_channels=C * r.in_mult, out_channels=C * r.out_mult, noise_scale=r.noise_scale,
-                 model_channels=64, channel_mult=(1, 2), num_blocks=2, attn_resolutions=(H // 2,), dropout=0.1), **(net_kw or {})}
+    kw = recipe_unet_kw(tuple(data.shape[1:]), r, net_kw)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = UNet(**kw)

@@ -185,7 +185,7 @@ def register_config(name:str, chapter:str, about:str, **fields):
 
 # %% ../nbs/02a_recipes.ipynb #f575b433
 CHAPTERS = ('recipes', 'sohl_dickstein', 'ncsn', 'ddpm', 'score_sde', 'ddim', 'vdm', 'edm', 'cld', 'heat', 'blurring', 'soft', 'solvers',
-            'distill', 'ddgan', 'recovery', 'latent', 'cifar10_train', 'bench')
+            'distill', 'ddgan', 'recovery', 'latent', 'cascaded', 'cifar10_train', 'bench')
 _loaded = False
 
 def load_chapters():
