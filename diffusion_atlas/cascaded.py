@@ -14,6 +14,7 @@ from .recipes import Recipe, Option, register_recipe, register_sampler, make_rec
 from .data import to_float
 from .nets import UNet
 from .latent import recipe_train, recipe_unet_kw
+from .heat import heat_blur
 
 # %% auto #0
 __all__ = ['CASCADE_NETS', 'downsample', 'upsample', 'LowResConditioned', 'CascadeObjective', 'sample_sr', 'ExactSRDenoiser',
@@ -57,14 +58,26 @@ class CascadeObjective:
     def __init__(self, objective, # the recipe's objective, e.g. make_recipe('edm').objective
                  factor:int=2, # resolution ratio to the previous stage
                  aug_max:float=0., # largest noise level of the augmentation (0: none)
+                 blur_prob:float=0., # share of examples whose condition is blurred first (CDM's high-resolution stages: 0.5)
+                 blur_sigma:tuple=(0.4, 0.6), # range of the blur's standard deviation, low-resolution pixels, drawn uniformly
                 ):
         if not aug_max >= 0: raise ValueError(f"aug_max must be >= 0, got {aug_max}")
+        if not 0 <= blur_prob <= 1: raise ValueError(f"blur_prob must lie in [0, 1], got {blur_prob}")
+        if len(blur_sigma) != 2 or not 0 <= blur_sigma[0] <= blur_sigma[1]:
+            raise ValueError(f"blur_sigma must be a range (lo, hi) with 0 <= lo <= hi, got {blur_sigma}")
         self.objective, self.factor, self.aug_max, self.times = objective, factor, aug_max, objective.times
+        self.blur_prob, self.blur_sigma = blur_prob, tuple(blur_sigma)
 
     def condition(self, x0:Tensor, generator:torch.Generator|None=None) -> tuple[Tensor, Tensor]:
         "The augmented condition (B, C, H/f, W/f) and its level (B, 1)"
         y = downsample(x0, self.factor)
-        u = torch.rand(len(x0), generator=generator, device=generator.device if generator is not None else None)
+        dev = generator.device if generator is not None else None
+        if self.blur_prob > 0:     # CDM's blur: a share of the conditions, each with its own width (no draws when off)
+            pick = (torch.rand(len(x0), generator=generator, device=dev) < self.blur_prob).to(x0.device)
+            lo, hi = self.blur_sigma
+            width = (lo + (hi - lo) * torch.rand(len(x0), generator=generator, device=dev)).to(device=x0.device, dtype=x0.dtype)
+            y = torch.where(pick[:, None, None, None], heat_blur(y, width**2 / 2), y)
+        u = torch.rand(len(x0), generator=generator, device=dev)
         s = (self.aug_max * u).to(device=x0.device, dtype=x0.dtype)
         return y + s[:, None, None, None] * randn(y.shape, generator, device=x0.device, dtype=x0.dtype), s[:, None]
 
@@ -73,7 +86,9 @@ class CascadeObjective:
         y, s = self.condition(x0, generator)
         return self.objective(denoiser, x0, generator=generator, process=process, t=t, eps=eps, low_res=y, augment_labels=s, **cond)
 
-    def __repr__(self): return f'CascadeObjective({self.objective!r}, factor={self.factor}, aug_max={self.aug_max:g})'
+    def __repr__(self):
+        blur = f', blur_prob={self.blur_prob:g}, blur_sigma={self.blur_sigma}' if self.blur_prob else ''
+        return f'CascadeObjective({self.objective!r}, factor={self.factor}, aug_max={self.aug_max:g}{blur})'
 
 @torch.no_grad()
 def sample_sr(model, # model(x, sigma, low_res=, augment_labels=) -> x0_hat: an SR stage as a sigma model
@@ -121,11 +136,13 @@ def sr_train(images:Tensor, # (N, C, H, W) high-resolution training images, uint
              net_kw:dict|None=None, # UNet arguments besides size and channels
              steps:int=4000, batch_size:int=128, lr:float=1e-3, seed:int=0,
              run_dir:str|Path|None=None, device=None, progress:bool=True,
+             blur_prob:float=0., blur_sigma:tuple=(0.4, 0.6), # CDM's blur of the condition (`CascadeObjective`); off by default
             ) -> dict: # recipe_train's: D (the EMA denoiser), recipe, history, seconds, step
     "Train a super-resolution stage: the recipe's loss with the augmented, upsampled condition as extra input channels (Ho+22)"
+    blur = dict(blur_prob=blur_prob, blur_sigma=tuple(blur_sigma)) if blur_prob else {}   # a run without blur keeps its old description
     return recipe_train(images, recipe, sigma_data, sr_unet_kw(images.shape[1], net_kw), steps, batch_size, lr, seed, run_dir, device, progress,
-                        meta=dict(kind='sr-stage', factor=factor, aug_max=aug_max), wrap=lambda net: LowResConditioned(net, factor),
-                        objective=lambda r: CascadeObjective(r.objective, factor, aug_max))
+                        meta=dict(kind='sr-stage', factor=factor, aug_max=aug_max, **blur), wrap=lambda net: LowResConditioned(net, factor),
+                        objective=lambda r: CascadeObjective(r.objective, factor, aug_max, blur_prob, blur_sigma))
 
 def sample_cascade(base, sr, # the stages' denoisers (base: unconditional at low resolution; sr: from sr_train)
                    n:int, low_shape:tuple, # samples, and (C, h, w) of the base stage
