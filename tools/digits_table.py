@@ -6,6 +6,11 @@ skips finished runs), evaluated with the recipe's default sampler by the atlas's
 "digits FD" is the Fréchet distance in the features of the atlas's own digits classifier (not FID). Run from the repository root inside the project's environment:
 
     OMP_NUM_THREADS=1 python tools/digits_table.py --steps 1000 --jobs 2
+
+Runs of one recipe differ between training seeds by more than the sampling standard error (chapter 05), so a ranking of
+recipes needs several trainings of each. `--seeds 0 1 2` trains every recipe once per seed (in `<root>/seed<k>/`) and
+prints the mean over training seeds +- its standard error; there `--eval-seeds 2` (two sampling seeds of 5000 per model)
+is enough, since the sampling error is then small beside the spread between trainings.
 """
 import argparse, json, os, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +25,7 @@ RUNS = {  # name: extra command-line arguments
     # ('soft' is the recipe's default model: residual, unit weight, i.e. x0-MSE on every frequency), all scored with the
     # Momentum Sampler on the Wasserstein grid (the recipe now samples on a uniform grid by default; chapter 20 compares them)
     'soft': ['--recipe', 'soft', '--sampler', 'soft-momentum'],
+    'soft-uniform': ['--recipe', 'soft'],      # the same model with the recipe's default sampler (25 steps, uniform grid)
     'soft-residual-ssm': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight', 'soft'],
     'soft-frequency-snr': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'snr'],
     'soft-frequency-unit': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'unit'],
@@ -29,10 +35,10 @@ RUNS = {  # name: extra command-line arguments
                                       'soft', '--noise-max', '0.1', '--noise-reach', '0.25'],
 }
 
-def run(name, steps, root, seed=0):
+def run(name, steps, root, seed=0, eval_seeds=None):
     out = root / name
     m, args = out / 'metrics.json', root / f'{name}.args.json'
-    want = RUNS[name] + (['--seed', str(seed)] if seed else [])
+    want = RUNS[name] + (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds else [])
     if m.exists() and json.loads(m.read_text())['steps'] == steps:
         if args.exists() and json.loads(args.read_text()) != want:            # the name now means another model
             print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {want}: delete it or use another --root',
@@ -45,18 +51,50 @@ def run(name, steps, root, seed=0):
     with open(root / f'{name}.log', 'w') as log: rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
     return name, rc
 
+def seed_table(root, names, seeds):
+    "Markdown rows: each recipe's digits FD as mean +- SE over training seeds, with every seed's own figure."
+    rows = ['| run | sampler | NFE | training seeds | digits FD, mean +- SE over training seeds | per seed | digits KID | max memorisation z |',
+            '|---|---|---|---|---|---|---|---|']
+    def mean_se(v):
+        m = sum(v) / len(v)
+        return m, (sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) ** .5 if len(v) > 1 else float('nan')
+    for name in names:
+        ms = [json.loads(f.read_text()) for k in seeds if (f := root / f'seed{k}' / name / 'metrics.json').exists()]
+        if not ms: continue
+        (fd, fd_se), (kd, kd_se) = mean_se([m['digits_fd'] for m in ms]), mean_se([m['digits_kid'] for m in ms])
+        per = ' / '.join(f"{m['digits_fd']:.2f} +- {m['digits_fd_se']:.2f}" for m in ms)
+        z = max(m.get('memorisation_z', float('nan')) for m in ms)
+        rows.append(f"| {name} | {ms[0]['sampler']} {ms[0]['sample_steps']} | {ms[0]['nfe']} | {len(ms)} | {fd:.2f} +- {fd_se:.2f} | "
+                    f"{per} | {kd:.2f} +- {kd_se:.2f} | {z:+.1f} |")
+    return '\n'.join(rows)
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--steps', type=int, default=1000)
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--root', default='runs/table')
     ap.add_argument('--seed', type=int, default=0, help='training seed of every run (use its own --root per seed)')
+    ap.add_argument('--seeds', type=int, nargs='*', default=None,
+                    help='train every run once per seed, in <root>/seed<k>/, and print mean +- SE over the seeds')
+    ap.add_argument('--eval-seeds', type=int, default=None, help='sampling seeds of each evaluation (default: the protocol\'s 5)')
     ap.add_argument('--only', nargs='*', default=None, help='names of runs to do (default: all)')
     a = ap.parse_args()
     root = Path(a.root); root.mkdir(parents=True, exist_ok=True)
     names = a.only or list(RUNS)
+    if unknown := [n for n in names if n not in RUNS]: ap.error(f'unknown runs {unknown}; known: {list(RUNS)}')
+    if a.seeds is not None:
+        if len(a.seeds) < 2: ap.error('--seeds needs at least two training seeds for a standard error')
+        jobs = [(n, k) for n in names for k in a.seeds]         # recipe by recipe: the first rows finish first
+        for k in a.seeds: (root / f'seed{k}').mkdir(exist_ok=True)
+        with ThreadPoolExecutor(a.jobs) as ex:
+            for (name, k), (_, rc) in zip(jobs, ex.map(lambda j: run(j[0], a.steps, root / f'seed{j[1]}', j[1], a.eval_seeds), jobs)):
+                if rc: print(f'{name} seed {k}: failed (exit {rc}), see {root}/seed{k}/{name}.log', file=sys.stderr)
+        print(seed_table(root, names, a.seeds))
+        print("digits FD: the atlas's protocol (chapter 05) per model, against the 1,438 training digits in the digits classifier's "
+              "features (not FID); mean and SE over training seeds; a memorisation z above 3 flags copying")
+        raise SystemExit(0)
     with ThreadPoolExecutor(a.jobs) as ex:
-        for name, rc in ex.map(lambda n: run(n, a.steps, root, a.seed), names):
+        for name, rc in ex.map(lambda n: run(n, a.steps, root, a.seed, a.eval_seeds), names):
             if rc: print(f'{name}: failed (exit {rc}), see {root / name}.log', file=sys.stderr)
     print('| run | steps x batch | sampler | NFE | digits FD (mean +- SE) | memorisation z | train min |\n|---|---|---|---|---|---|---|')
     for name in names:
