@@ -178,25 +178,33 @@ class _Stage:
     def __init__(self, D, stage:str, process): self.D, self.stage, self.process = D, stage, process
     def __call__(self, x, t, **cond): return self.D(x, t, stage=self.stage, **cond)
 
+def _cascade_options(data, shape, sr_factor=2, aug_level=None, base_net=None, **_) -> dict:
+    "What a new cascade run keeps besides the flags: the sampling level (0.25 on digits, 0.2 otherwise) and the base stage's U-Net"
+    level = aug_level if aug_level is not None else (0.25 if data == 'digits' else 0.2)
+    if base_net is None and shape is not None:
+        C, H, W = shape
+        if H % sr_factor or W % sr_factor: raise ValueError(f"--sr-factor {sr_factor} does not divide the image size {H} x {W}")
+        base_net = recipe_unet_kw((C, H // sr_factor, W // sr_factor), make_recipe('edm', 0.5), CASCADE_NETS.get(data, ({}, {}))[0])
+    return dict(aug_level=level, base_net=base_net)
+
 @register_recipe('cascade', '27', "two-stage cascade: EDM at 1/f resolution, then an EDM super-resolution stage conditioned on the "
                  "upsampled image, with Gaussian conditioning augmentation (Ho+22)",
                  options={'sr_factor': Option(int, 'resolution ratio between the two stages (default 2)', low=2, default=2),
                           'aug_max': Option(float, 'largest conditioning-augmentation noise level in training (default 0.5)', low=0, default=0.5),
                           'aug_level': Option(float, 'the condition\'s augmentation level when sampling (default 0.25 on digits, 0.2 '
                                                      'otherwise)', low=0)},
-                 needs_shape=True)
-def _cascade_recipe(sigma_data, image_shape, data, sr_factor=2, aug_max=0.5, aug_level=None):
+                 needs_shape=True, derive=_cascade_options)
+def _cascade_recipe(sigma_data, image_shape, data, sr_factor=2, aug_max=0.5, aug_level=None, base_net=None):
     C, H, W = image_shape
-    if H % sr_factor or W % sr_factor: raise ValueError(f"--sr-factor {sr_factor} does not divide the image size {H} x {W}")
+    o = _cascade_options(data, image_shape, sr_factor, aug_level, base_net)
+    level, base_kw = o['aug_level'], o['base_net']               # a run's own, as it kept them
     edm = make_recipe('edm', 0.5)
-    base_net, sr_net = CASCADE_NETS.get(data, ({}, {}))
-    base_kw = recipe_unet_kw((C, H // sr_factor, W // sr_factor), edm, base_net)
-    level = aug_level if aug_level is not None else (0.25 if data == 'digits' else 0.2)
+    sr_net = CASCADE_NETS.get(data, ({}, {}))[1]
     def build(net, *_):
         return Cascade(edm.make_model(UNet(**base_kw)), edm.make_model(LowResConditioned(net, sr_factor)), sr_factor)
     def trainer(M, x, cfg, run_dir, meta, device, progress):
         args = dict(steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, device=device, progress=progress)
-        base = recipe_train(downsample(to_float(x), sr_factor), 'edm', 0.5, base_net, run_dir=Path(run_dir) / 'base', **args)
+        base = recipe_train(downsample(to_float(x), sr_factor), 'edm', 0.5, base_kw, run_dir=Path(run_dir) / 'base', **args)
         sr = sr_train(x, sr_factor, aug_max, 'edm', 0.5, sr_net, run_dir=Path(run_dir) / 'sr', **args)
         M.base.load_state_dict(base['D'].state_dict()); M.sr.load_state_dict(sr['D'].state_dict())
         return sr['history']

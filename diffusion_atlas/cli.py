@@ -29,9 +29,10 @@ def recipe_table() -> str:
     rows = []
     for n in recipe_names():
         e = recipe_entry(n)
-        try: r = make_recipe(n, image_shape=(1, 8, 8), **recipe_options(n))   # what a new run gets
-        except ValueError:   # a recipe made from another run (distill --teacher RUN) has no model without it
-            rows.append(f"{n:12} {e.chapter:>3}  {'(from its options)':22} {'':36} {e.about}"); continue
+        try: r = make_recipe(n, image_shape=(1, 8, 8), data='digits', **recipe_options(n, data='digits', shape=(1, 8, 8)))   # a new digits run
+        except ValueError:
+            if e.derive is None: raise
+            rows.append(f"{n:12} {e.chapter:>3}  {'(from its options)':22} {'':36} {e.about}"); continue   # made from another run (distill)
         own = [s for s in r.sampler_names() if sampler_entry(s).family is None]
         rows.append(f"{n:12} {e.chapter:>3}  {r.sampler + ' ' + str(r.sample_steps):22} "
                     f"{' + '.join([', '.join(own)] * bool(own) + ['gaussian'] * (len(own) < len(r.sampler_names()))):36} {e.about}")
@@ -274,16 +275,21 @@ def periodic_score(meta:dict, images:torch.Tensor, # the run's description and i
 
 def _train_own(r:Recipe, D, x, cfg:TrainConfig, out:Path, meta:dict, device, progress:bool, done:int) -> TrainResult:
     "Train (or read back) a recipe with its own trainer, then keep its weights as a checkpoint that `sample` and `eval` load"
-    if done > cfg.steps:
-        raise ValueError(f"{out} holds {done:,} steps, more than --steps {cfg.steps:,}: choose another --out, or pass --steps {done}")
+    D = D.to(device)
+    if done:   # checkpoint.pt is written once the trainer has finished: read it back, without the trainer's inputs (a teacher)
+        if done != cfg.steps:
+            raise ValueError(f"{out} holds a finished {r.name} run of {done:,} steps, which its own trainer cannot extend: pass "
+                             f"--steps {done} to use it, or choose another --out")
+        ck = load_checkpoint(out / CKPT_NAME, map_location=device)
+        D.load_state_dict(ck['ema']); D.eval().requires_grad_(False)
+        return TrainResult(D, D, list(ck['history']), done, 0., 0.)
     t0 = time.time()
     history = r.trainer(D, x, cfg, out, meta, device, progress)
     D.eval().requires_grad_(False)
-    if done < cfg.steps:   # `train`'s format: the model (its EMA weights) as both model and ema, and no optimiser to resume
-        atomic_save(dict(model=D.state_dict(), ema=D.state_dict(), opt={}, step=cfg.steps, config=dataclasses.asdict(cfg),
-                         history=history, meta=meta), out / CKPT_NAME)
+    atomic_save(dict(model=D.state_dict(), ema=D.state_dict(), opt={}, step=cfg.steps, config=dataclasses.asdict(cfg),
+                     history=history, meta=meta), out / CKPT_NAME)   # `train`'s format: the weights as model and ema, no optimiser
     secs = time.time() - t0
-    return TrainResult(D, D, history, cfg.steps, secs, (cfg.steps - done) * cfg.batch_size / max(secs, 1e-9))
+    return TrainResult(D, D, history, cfg.steps, secs, cfg.steps * cfg.batch_size / max(secs, 1e-9))
 
 def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a config names its own
               recipe:str|None=None, # the design-space point (default: edm, or the config's)
@@ -345,14 +351,17 @@ def run_train(data:str|None=None, # 'digits' (the default) or 'cifar10'; a confi
     codec = (load_codec(old, device) if old_ae else codec_entry('autoencoder').load(autoencoder, device).fit(images)) if autoencoder else None
     x = codec.encode(images) if codec is not None else images
     shape = tuple(x.shape[1:])
-    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, None if codec else images, **(options or {}))
+    opts = old.get('recipe_options', {}) if old is not None else recipe_options(recipe, None if codec else images, data, tuple(x.shape[1:]),
+                                                                                **(options or {}))
     sigma_data = 1. if codec is not None else 0.5
     r = make_recipe(recipe, sigma_data, shape, None if codec is not None else data, **opts)
     d = {**DEFAULTS[data], **(r.train_defaults or {}), **(ce.train if ce is not None else {})}   # the data set's, the recipe's, the config's
-    if r.trainer is not None:   # a method with its own training (chapters 24-25): what the loop's flags add does not apply
+    if r.trainer is not None:   # a method with its own training (chapters 23-27): what the loop's flags add does not apply
         for flag, given in (('--cond', cond), ('--autoencoder', autoencoder), ('--eval-every', eval_every), ('--dry-run', dry_run or None),
-                            ('--estimate', estimate or None)):
+                            ('--estimate', estimate or None), ('--compile', compile or None), ('torchrun', world > 1 or None)):
             if given is not None: raise ValueError(f"--recipe {recipe} trains with its own loop (chapter {recipe_entry(recipe).chapter}): drop {flag}")
+    if sample_steps is not None and sampler_entry(sampler or r.sampler).fixed_steps and sample_steps != r.sample_steps:
+        raise ValueError(f"this {recipe} model samples in exactly {r.sample_steps} steps: drop --sample-steps, or pass {r.sample_steps}")
     torch.manual_seed(seed)
     n_classes = int(labels.max()) + 1 if cond == 'class' else 0
     net_kw = {**(ce.net if ce is not None else {}), **(net_overrides or {})}   # the config's network, then explicit overrides

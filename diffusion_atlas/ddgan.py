@@ -328,15 +328,19 @@ class _LatentCall:
     def __init__(self, G, nz:int): self.G, self.nz = G, nz
     def __call__(self, xt, t, z): return self.G(xt, t, z=z)
 
+def _ddgan_options(data, shape, latent_dim=None, **_) -> dict:
+    "The latent size a new run keeps: 32 on digits, the official 100 otherwise"
+    return dict(latent_dim=latent_dim or (32 if data == 'digits' else 100))
+
 @register_recipe('ddgan', '24', 'denoising diffusion GAN: T large steps, a generator G(x_t, z, t) -> x0 against a '
                  'discriminator of (x_{t-1}, x_t, t) (Xiao+22)',
                  options={'gan_steps': Option(int, 'denoising steps T the generator is trained for (default 4)', low=1, default=4),
                           'latent_dim': Option(int, "size of the generator's latent z (default 32 on digits, 100 otherwise)", low=1),
                           'r1_gamma': Option(float, 'R1 weight on the discriminator, every 15th step (default 0.02)', low=0, default=0.02)},
-                 needs_shape=True)
+                 needs_shape=True, derive=_ddgan_options)
 def _ddgan_recipe(sigma_data, image_shape, data, gan_steps=4, latent_dim=None, r1_gamma=0.02):
     C, H, W = image_shape
-    nz = latent_dim or (32 if data == 'digits' else 100)
+    nz = _ddgan_options(data, image_shape, latent_dim)['latent_dim']
     g_kw, d_kw = DDGAN_NETS.get(data, ({}, {}))
     process = VPLinear()
     def build(net, *_):
@@ -359,10 +363,7 @@ def _ddgan_recipe(sigma_data, image_shape, data, gan_steps=4, latent_dim=None, r
                   about='denoising diffusion GAN (Xiao+22)')
 
 @register_sampler('ddgan', '24', "DDGAN's T steps: x0 = G(x_t, z, t) with a fresh latent, then the posterior q(x_{t-1} | x_t, x0); "
-                  "steps must be the generator's T")
+                  "steps must be the generator's T", fixed_steps=True)
 def _draw_ddgan(D, recipe, shape, steps, generator, device):
-    if steps != recipe.sample_steps:
-        raise ValueError(f"this DDGAN generator was trained for T = {recipe.sample_steps} steps: sample it with --steps "
-                         f"{recipe.sample_steps}, not {steps}")
     x = recipe.process.prior_sample(shape, generator, device=device)
     return sample_ddgan(_LatentCall(D, recipe.sampler_kw['nz']), recipe.process, x, ddgan_grid(steps), generator=generator)

@@ -14,7 +14,7 @@ from .data import to_float
 from .space import GaussianProcess, DiscreteVP, Denoiser, eval_denoiser
 from .ddim import ddim_posterior, sample_ddim
 from .train import CKPT_NAME, load_checkpoint
-from .recipes import Recipe, Option, register_recipe, register_sampler, make_recipe
+from .recipes import Recipe, Option, register_recipe, register_sampler, make_recipe, GAUSSIAN
 from .cli import load_denoiser
 
 # %% auto #0
@@ -151,9 +151,11 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
     return out
 
 # %% ../nbs/23_progressive_distillation.ipynb #8fbcfa3b
-def distill_teacher(teacher:str|None=None, # the teacher's run directory, or its checkpoint.pt
-                    **_) -> dict: # the teacher's checkpoint path, recipe, recipe options, network and data set
-    "What a distillation run keeps of its teacher, read once when the run starts (the `distill` recipe's derive)"
+def distill_teacher(data:str|None=None, # the data set of the run (its defaults: 256 teacher steps on digits, 8192 otherwise)
+                    shape=None, teacher:str|None=None, # the teacher's run directory, or its checkpoint.pt
+                    teacher_steps:int|None=None, stages:int|None=None, # None: the data set's default; down to one step
+                    **_) -> dict: # the teacher's checkpoint path, recipe, options, network and data set; the resolved steps
+    "What a distillation run keeps of its teacher and its step counts, read once when the run starts (the `distill` recipe's derive)"
     if teacher is None:
         raise ValueError("--recipe distill needs --teacher RUN: a run that `diffusion-atlas train` made with a Gaussian recipe "
                          "(e.g. --recipe vp-cosine-v)")
@@ -166,8 +168,9 @@ def distill_teacher(teacher:str|None=None, # the teacher's run directory, or its
         raise ValueError(f"{ck} is a distilled student: distil its teacher with more --stages instead")
     if meta.get('cond') or meta.get('codec'):
         raise ValueError(f"{ck} holds a class-conditional or latent model: the command line distils unconditional pixel models")
+    n0 = teacher_steps or (256 if data == 'digits' else 8192)
     return dict(teacher=str(ck.resolve()), teacher_recipe=meta['recipe'], teacher_options=dict(meta.get('recipe_options', {})),
-                teacher_net=dict(meta['net']), teacher_data=meta.get('data'))
+                teacher_net=dict(meta['net']), teacher_data=meta.get('data'), teacher_steps=n0, stages=stages or n0.bit_length() - 1)
 
 @register_recipe('distill', '23', 'progressive distillation of a Gaussian run (--teacher RUN) into a student of few DDIM steps '
                  '(Salimans & Ho 22)',
@@ -180,13 +183,15 @@ def distill_teacher(teacher:str|None=None, # the teacher's run directory, or its
 def _distill_recipe(sigma_data, image_shape, data, teacher=None, teacher_steps=None, stages=None, teacher_recipe=None,
                     teacher_options=None, teacher_net=None, teacher_data=None):
     if teacher_recipe is None:       # built directly, not from a run's stored options: read the teacher now
-        return _distill_recipe(sigma_data, image_shape, data, teacher_steps=teacher_steps, stages=stages, **distill_teacher(teacher))
+        return _distill_recipe(sigma_data, image_shape, data, **distill_teacher(data, image_shape, teacher, teacher_steps, stages))
     if data is not None and teacher_data not in (None, data):
         raise ValueError(f"the teacher was trained on {teacher_data}: distil it with --data {teacher_data}, not {data}")
-    n0 = teacher_steps or (256 if data == 'digits' else 8192)
-    k = stages or n0.bit_length() - 1
+    n0, k = teacher_steps, stages
     if n0 % 2 ** k: raise ValueError(f"--teacher-steps {n0} cannot be halved {k} times: use a multiple of 2^{k} (e.g. a power of two)")
     t = make_recipe(teacher_recipe, sigma_data, image_shape, data, **teacher_options)
+    if t.trainer is not None or GAUSSIAN not in t.samplers:
+        raise ValueError(f"the teacher is a {teacher_recipe} run, which is not a denoiser sampled by DDIM: distil a run of e.g. "
+                         "vp-cosine-v, vp or edm")
     if not isinstance(t.process, GaussianProcess) or isinstance(t.process, DiscreteVP):
         raise ValueError(f"the teacher's recipe {teacher_recipe!r} is not on a continuous Gaussian process: distil a run of e.g. "
                          "vp-cosine-v, vp or edm")
@@ -212,12 +217,9 @@ def _distill_recipe(sigma_data, image_shape, data, teacher=None, teacher_steps=N
                   about=f'progressive distillation of a {teacher_recipe} teacher')
 
 @register_sampler('distilled', '23', "DDIM (eta = 0) on a distilled student's uniform-t grid (`sample_distilled`); steps must "
-                  "be the student's")
+                  "be the student's (each stage's student is kept as student_<steps>_steps.pt)", fixed_steps=True)
 def _draw_distilled(D, recipe, shape, steps, generator, device):
-    if steps != recipe.sample_steps:
-        raise ValueError(f"this student was distilled for {recipe.sample_steps} steps: sample it with --steps {recipe.sample_steps}, "
-                         "or load another stage's student_<steps>_steps.pt from its run directory")
-    return sample_distilled(D, recipe.process, recipe.process.prior_sample(shape, generator, device=device), steps)
+    return sample_distilled(D, D.process, D.process.prior_sample(shape, generator, device=device), steps)   # the model's own process
 
 # %% ../nbs/23_progressive_distillation.ipynb #c761a3e6
 def distill_cifar10_run(teacher:Denoiser, # a CIFAR-10 teacher on a continuous Gaussian process (e.g. `vp-cosine-v`)

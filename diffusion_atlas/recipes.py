@@ -78,8 +78,9 @@ class RecipeEntry:
     options:dict = field(default_factory=dict)   # name -> Option
     fit:object = None                            # fit(images) -> dict of data-dependent plain options
     needs_shape:bool = False                     # built for one image size (frequency-space processes)
-    derive:object = None                         # derive(**options) -> dict of plain values worked out once from the given options
-                                                 # when a run starts (a teacher run's description), kept with the run's options
+    derive:object = None                         # derive(data, shape, **options) -> dict of plain values worked out once when a run
+                                                 # starts (defaults that depend on the data set, a teacher run's description) and
+                                                 # kept with the run's options, so that the run rebuilds the same model later
 
 @dataclass
 class SamplerEntry:
@@ -90,6 +91,7 @@ class SamplerEntry:
     draw:object
     family:str|None = None                       # GAUSSIAN: usable by every recipe on a GaussianProcess
     grids:bool = False                           # steps through a sigma grid that --grid chooses
+    fixed_steps:bool = False                     # the model is trained for one step count: steps must be the recipe's sample_steps
 
 @dataclass
 class GridEntry:
@@ -148,11 +150,12 @@ def register_recipe(name:str, chapter:str, about:str, options:dict|None=None, fi
     return deco
 
 def register_sampler(name:str, chapter:str='', about:str='', family:str|None=None,
-                     grids:bool=False): # True: draw takes `grid=<name>` (the sigma samplers)
+                     grids:bool=False, # True: draw takes `grid=<name>` (the sigma samplers)
+                     fixed_steps:bool=False): # True: the model samples with its recipe's sample_steps only (a distilled student)
     "Decorator: declare a draw function(D, recipe, shape, steps, generator, device) -> batch under `name`"
     if family not in (None, GAUSSIAN): raise ValueError(f"family must be None or {GAUSSIAN!r}, got {family!r}")
     def deco(fn):
-        _register(_SAMPLERS, 'sampler', SamplerEntry(name, chapter, about, fn, family, grids))
+        _register(_SAMPLERS, 'sampler', SamplerEntry(name, chapter, about, fn, family, grids, fixed_steps))
         return fn
     return deco
 
@@ -271,6 +274,8 @@ def make_recipe(name:str, sigma_data:float=0.5,
     return e.factory(sigma_data, image_shape, data, **options)
 
 def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8 training images
+                   data:str|None=None, # the data set's name, for defaults that depend on it
+                   shape:tuple|None=None, # (C, H, W) of what the model sees (default: the images')
                    **options) -> dict:
     "The plain-valued options a recipe needs for a data set (stored in checkpoints so `sample` rebuilds the same model)"
     e = recipe_entry(name)
@@ -282,7 +287,8 @@ def recipe_options(name:str, images:torch.Tensor|None=None, # (N, C, H, W) uint8
                              f"recipe {name!r} has no option {k!r}")
     out = {k: options[k] if options.get(k) is not None else o.default for k, o in e.options.items()}
     if e.fit is not None and images is not None: out.update(e.fit(images))
-    if e.derive is not None: out.update(e.derive(**out))
+    if e.derive is not None:
+        out.update(e.derive(data, shape or (tuple(images.shape[1:]) if images is not None else None), **out))
     return out
 
 # %% ../nbs/02a_recipes.ipynb #265c1e4d
@@ -294,6 +300,9 @@ def draw(sampler:str, D, recipe:Recipe, shape:tuple, steps:int, generator, devic
     allowed = recipe.sampler_names()
     if sampler not in allowed:
         raise ValueError(f"recipe {recipe.name!r} cannot sample with --sampler {sampler}: its model samples with {', '.join(allowed)}")
+    if e.fixed_steps and steps != recipe.sample_steps:
+        raise ValueError(f"this {recipe.name} model is trained to sample in exactly {recipe.sample_steps} steps, not {steps}: "
+                         f"--steps {recipe.sample_steps} in sample and eval (--sample-steps in train)")
     if grid is None: return e.draw(D, recipe, shape, steps, generator, device)
     grid_entry(grid)
     if not e.grids:

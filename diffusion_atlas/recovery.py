@@ -351,17 +351,23 @@ RECOVERY_NETS = {   # the energy network by data set: the digits run below, and 
     'cifar10': ('unet', dict(model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8, attn_resolutions=())),
 }
 
+def _recovery_options(data, shape, energy=None, **_) -> dict:
+    "The energy network a new run keeps: the data set's (mlp on digits, unet otherwise) unless --energy says"
+    energy = energy or RECOVERY_NETS.get(data, ('unet', {}))[0]
+    if energy not in ('mlp', 'unet'): raise ValueError(f"--energy must be mlp or unet, got {energy!r}")
+    return dict(energy=energy)
+
 @register_recipe('recovery', '25', 'diffusion recovery likelihood: a conditional EBM per noise level, sampled by short-run '
                  'Langevin from level to level (Gao+21)',
                  options={'levels': Option(int, 'noise levels T, one energy-based model each (default 6)', low=2, default=6),
                           'energy': Option(str, "the energy network: 'mlp' on the flattened image or 'unet' (default: mlp on "
                                                 "digits, unet otherwise)")},
-                 needs_shape=True)
+                 needs_shape=True, derive=_recovery_options)
 def _recovery_recipe(sigma_data, image_shape, data, levels=6, energy=None):
     C, H, W = image_shape
-    arch, net_kw = RECOVERY_NETS.get(data, ('unet', {}))
-    if energy is not None and energy != arch: arch, net_kw = energy, {}
-    if arch not in ('mlp', 'unet'): raise ValueError(f"--energy must be mlp or unet, got {energy!r}")
+    arch = _recovery_options(data, image_shape, energy)['energy']
+    own, net_kw = RECOVERY_NETS.get(data, ('unet', {}))
+    if arch != own: net_kw = {}                  # the other network at its own defaults
     chain = RecoveryChain(times=recovery_grid(levels))
     net = (dict(factory='TimeMLP', dim=C * H * W, out_dim=1, **net_kw) if arch == 'mlp' else
            dict(factory='UNet', img_resolution=H, in_channels=C, out_channels=1, dropout=0., **net_kw))

@@ -12,7 +12,7 @@ recipes needs several trainings of each. `--seeds 0 1 2` trains every recipe onc
 prints the mean over training seeds +- its standard error; there `--eval-seeds 2` (two sampling seeds of 5000 per model)
 is enough, since the sampling error is then small beside the spread between trainings.
 """
-import argparse, json, os, subprocess, sys
+import argparse, json, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,7 +38,7 @@ RUNS = {  # name: extra command-line arguments
 def run(name, steps, root, seed=0, eval_seeds=None):
     out = root / name
     m, args = out / 'metrics.json', root / f'{name}.args.json'
-    want = RUNS[name] + (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds else [])
+    want = RUNS[name] + (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds is not None else [])
     if m.exists() and json.loads(m.read_text())['steps'] == steps:
         if args.exists() and json.loads(args.read_text()) != want:            # the name now means another model
             print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {want}: delete it or use another --root',
@@ -82,6 +82,9 @@ if __name__ == '__main__':
     root = Path(a.root); root.mkdir(parents=True, exist_ok=True)
     names = a.only or list(RUNS)
     if unknown := [n for n in names if n not in RUNS]: ap.error(f'unknown runs {unknown}; known: {list(RUNS)}')
+    if a.eval_seeds is not None and a.eval_seeds < 2: ap.error('--eval-seeds needs at least 2 sampling seeds for a standard error')
+    if a.seeds is not None and a.seed: ap.error('--seed sets one training seed and --seeds several: use one of them')
+    protocol = f"{a.eval_seeds or 5} seeds x 5000 samples" 
     if a.seeds is not None:
         if len(a.seeds) < 2: ap.error('--seeds needs at least two training seeds for a standard error')
         jobs = [(n, k) for n in names for k in a.seeds]         # recipe by recipe: the first rows finish first
@@ -90,8 +93,8 @@ if __name__ == '__main__':
             for (name, k), (_, rc) in zip(jobs, ex.map(lambda j: run(j[0], a.steps, root / f'seed{j[1]}', j[1], a.eval_seeds), jobs)):
                 if rc: print(f'{name} seed {k}: failed (exit {rc}), see {root}/seed{k}/{name}.log', file=sys.stderr)
         print(seed_table(root, names, a.seeds))
-        print("digits FD: the atlas's protocol (chapter 05) per model, against the 1,438 training digits in the digits classifier's "
-              "features (not FID); mean and SE over training seeds; a memorisation z above 3 flags copying")
+        print(f"digits FD and KID: the atlas's protocol (chapter 05) per model, {protocol} against the 1,438 training digits in the "
+              "digits classifier's features (not FID); mean and SE over training seeds; a memorisation z above 3 flags copying")
         raise SystemExit(0)
     with ThreadPoolExecutor(a.jobs) as ex:
         for name, rc in ex.map(lambda n: run(n, a.steps, root, a.seed, a.eval_seeds), names):
@@ -104,5 +107,5 @@ if __name__ == '__main__':
         fd = f"{m['digits_fd']:.2f} +- {m['digits_fd_se']:.2f}" if 'digits_fd_se' in m else f"{m['digits_fd']:.1f} (one draw, old run)"
         print(f"| {name} | {m['steps']} x {m['batch_size']} | {m['sampler']} {m['sample_steps']} | {m['nfe']} | {fd} | "
               f"{m.get('memorisation_z', float('nan')):+.1f} | {m['train_seconds'] / 60:.1f} |")
-    print("digits FD: the atlas's protocol (chapter 05): 5 seeds x 5000 samples against the 1,438 training digits, in the digits "
+    print(f"digits FD: the atlas's protocol (chapter 05): {protocol} against the 1,438 training digits, in the digits "
           "classifier's features (not FID); a memorisation z above 3 flags copying of the training set")
