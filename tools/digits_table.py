@@ -78,6 +78,7 @@ if __name__ == '__main__':
                     help='train every run once per seed, in <root>/seed<k>/, and print mean +- SE over the seeds')
     ap.add_argument('--eval-seeds', type=int, default=None, help='sampling seeds of each evaluation (default: the protocol\'s 5)')
     ap.add_argument('--only', nargs='*', default=None, help='names of runs to do (default: all)')
+    ap.add_argument('--print-only', action='store_true', help='train nothing: print the table of the runs that have finished')
     a = ap.parse_args()
     root = Path(a.root); root.mkdir(parents=True, exist_ok=True)
     names = a.only or list(RUNS)
@@ -90,14 +91,15 @@ if __name__ == '__main__':
         jobs = [(n, k) for n in names for k in a.seeds]         # recipe by recipe: the first rows finish first
         for k in a.seeds: (root / f'seed{k}').mkdir(exist_ok=True)
         with ThreadPoolExecutor(a.jobs) as ex:
-            for (name, k), (_, rc) in zip(jobs, ex.map(lambda j: run(j[0], a.steps, root / f'seed{j[1]}', j[1], a.eval_seeds), jobs)):
+            for (name, k), (_, rc) in zip(jobs, ex.map(lambda j: run(j[0], a.steps, root / f'seed{j[1]}', j[1], a.eval_seeds),
+                                                       [] if a.print_only else jobs)):
                 if rc: print(f'{name} seed {k}: failed (exit {rc}), see {root}/seed{k}/{name}.log', file=sys.stderr)
         print(seed_table(root, names, a.seeds))
         print(f"digits FD and KID: the atlas's protocol (chapter 05) per model, {protocol} against the 1,438 training digits in the "
               "digits classifier's features (not FID); mean and SE over training seeds; a memorisation z above 3 flags copying")
         raise SystemExit(0)
     with ThreadPoolExecutor(a.jobs) as ex:
-        for name, rc in ex.map(lambda n: run(n, a.steps, root, a.seed, a.eval_seeds), names):
+        for name, rc in ex.map(lambda n: run(n, a.steps, root, a.seed, a.eval_seeds), [] if a.print_only else names):
             if rc: print(f'{name}: failed (exit {rc}), see {root / name}.log', file=sys.stderr)
     print('| run | steps x batch | sampler | NFE | digits FD (mean +- SE) | memorisation z | train min |\n|---|---|---|---|---|---|---|')
     for name in names:
