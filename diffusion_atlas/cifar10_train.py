@@ -8,16 +8,10 @@ import math, time
 import torch
 from torch import nn, Tensor
 from .recipes import register_config
+from .train import ema_halflife_kimg
 
 # %% auto #0
-__all__ = ['ema_halflife_kimg', 'saved_for_backward_bytes', 'train_throughput', 'print_throughput', 'ddpm_unet_pair']
-
-# %% ../nbs/30_cifar10_training.ipynb #82630be9
-def ema_halflife_kimg(decay:float, # per-step EMA decay, e.g. 0.9999
-                      batch_size:int) -> float: # the same average as a half-life in thousands of images
-    "EMA half-life (kimg) of a per-step decay at this batch size: beta^(1000 h / B) = 1/2"
-    if not 0 < decay < 1: raise ValueError(f"decay must lie in (0, 1), got {decay}")
-    return batch_size * math.log(2) / (1000 * -math.log(decay))
+__all__ = ['saved_for_backward_bytes', 'train_throughput', 'print_throughput', 'ddpm_unet_pair']
 
 # %% ../nbs/30_cifar10_training.ipynb #0f948a0d
 _EDM_TRAIN = dict(steps=390_625, batch_size=512, lr=1e-3, warmup=19_531, ema_halflife_kimg=500., ema_rampup=0.05,

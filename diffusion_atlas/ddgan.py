@@ -14,13 +14,13 @@ from .core import randn, make_generator, check_finite, sliced_wasserstein, atomi
 from .data import GMM
 from .space import Process, VPLinear, sample_posterior, check_times
 from .nets import TimeMLP, UNet
-from .train import BatchSource, ema_update, ema_beta, partial_progress
+from .train import BatchSource, ema_update, ema_beta, ema_halflife_kimg, partial_progress
 from .recipes import Recipe, Option, register_recipe, register_sampler
 
 # %% auto #0
 __all__ = ['DDGAN_NETS', 'ddgan_grid', 'eight_gaussians_gmm', 'MixtureOracle', 'sample_ddgan', 'ddgan_pairs', 'ddgan_d_loss',
            'ddgan_g_loss', 'LatentGenerator', 'PairDiscriminator', 'train_ddgan', 'mode_coverage', 'ddgan_toy_run',
-           'ddgan_image_nets', 'ddgan_image_run', 'ddgan_sampler', 'halflife_kimg']
+           'ddgan_image_nets', 'ddgan_image_run', 'ddgan_sampler']
 
 # %% ../nbs/24_ddgan.ipynb #08fda0a2
 def ddgan_grid(T:int, # number of denoising steps
@@ -318,11 +318,6 @@ DDGAN_NETS = {   # (generator, discriminator) U-Net arguments: the digits runs b
                 dict(model_channels=64, channel_mult=(1, 2, 2, 2), num_blocks=1)),
 }
 
-def halflife_kimg(decay:float, batch_size:int) -> float:
-    "The EMA half-life (thousands of images) of a per-step decay at a batch size: how the command line states an EMA"
-    if not 0 < decay < 1: raise ValueError(f"decay must lie in (0, 1), got {decay}")
-    return batch_size * math.log(2) / -math.log(decay) / 1000
-
 class _LatentCall:
     "A generator seen through CountNFE, which passes keywords on: G(x_t, t, z), with its latent size"
     def __init__(self, G, nz:int): self.G, self.nz = G, nz
@@ -359,7 +354,7 @@ def _ddgan_recipe(sigma_data, image_shape, data, gan_steps=4, latent_dim=None, r
                   sampler_kw=dict(nz=nz), build=build, trainer=trainer,
                   net=dict(factory='UNet', img_resolution=H, in_channels=C, out_channels=C, num_classes=nz, dropout=0., **g_kw),
                   train_defaults=dict(steps=steps, batch_size=batch, lr=1.6e-4,
-                                      ema_halflife_kimg=halflife_kimg(0.999 if data == 'digits' else 0.9999, batch)),
+                                      ema_halflife_kimg=ema_halflife_kimg(0.999 if data == 'digits' else 0.9999, batch)),
                   about='denoising diffusion GAN (Xiao+22)')
 
 @register_sampler('ddgan', '24', "DDGAN's T steps: x0 = G(x_t, z, t) with a fresh latent, then the posterior q(x_{t-1} | x_t, x0); "

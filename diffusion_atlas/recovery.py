@@ -13,9 +13,9 @@ from .core import make_generator, randn, randn_like, check_finite, bcast, sliced
 from .data import GMM
 from .space import GaussianProcess, DiscreteVP, linear_betas
 from .nets import TimeMLP, UNet
-from .train import BatchSource, ema_update, ema_beta, partial_progress
+from .train import BatchSource, ema_update, ema_beta, ema_halflife_kimg, partial_progress
 from .recipes import Recipe, Option, register_recipe, register_sampler
-from .ddgan import eight_gaussians_gmm, mode_coverage, halflife_kimg
+from .ddgan import eight_gaussians_gmm, mode_coverage
 
 # %% auto #0
 __all__ = ['RECOVERY_NETS', 'recovery_grid', 'RecoveryChain', 'level_gmm', 'GMMEnergy', 'exact_recovery', 'sample_exact_recovery',
@@ -385,7 +385,7 @@ def _recovery_recipe(sigma_data, image_shape, data, levels=6, energy=None):
     tr = d.get(data, dict(steps=1500, batch_size=128, lr=1e-4, warmup=1000))
     return Recipe('recovery', chain.process, None, None, 1000., sampler='recovery', sample_steps=30, samplers=('recovery',),
                   sampler_kw=dict(chain=chain), build=build, trainer=trainer, net=net,
-                  train_defaults=dict(tr, ema_halflife_kimg=halflife_kimg(0.999, tr['batch_size'])),
+                  train_defaults=dict(tr, ema_halflife_kimg=ema_halflife_kimg(0.999, tr['batch_size'])),
                   about='diffusion recovery likelihood (Gao+21)')
 
 @register_sampler('recovery', '25', "progressive short-run Langevin from noise through every level's EBM (Gao+21 Alg. 2), "

@@ -13,8 +13,9 @@ from .core import atomic_save, safe_load, check_finite, default_device, randn
 from .space import Denoiser, Objective
 
 # %% auto #0
-__all__ = ['NULL_LABEL', 'CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_update', 'save_checkpoint',
-           'load_checkpoint', 'partial_progress', 'cached', 'TrainResult', 'train', 'digits_throughput']
+__all__ = ['NULL_LABEL', 'CKPT_NAME', 'TrainConfig', 'BatchSource', 'ema_beta', 'ema_halflife_kimg', 'ema_update',
+           'save_checkpoint', 'load_checkpoint', 'partial_progress', 'cached', 'TrainResult', 'train',
+           'digits_throughput']
 
 # %% ../nbs/04_train.ipynb #70cf1ee2
 @dataclass
@@ -109,6 +110,12 @@ def ema_beta(nimg:int, # training images seen so far (after this step)
     h = halflife_kimg * 1000
     if rampup is not None: h = min(h, nimg * rampup)
     return 0.5 ** (batch_size / max(h, 1e-8))
+
+def ema_halflife_kimg(decay:float, # per-step EMA decay, e.g. 0.9999
+                      batch_size:int) -> float: # the same average as a half-life in thousands of images
+    "EMA half-life (kimg) of a per-step decay at this batch size: beta^(1000 h / B) = 1/2, the inverse of `ema_beta` without ramp-up"
+    if not 0 < decay < 1: raise ValueError(f"decay must lie in (0, 1), got {decay}")
+    return batch_size * math.log(2) / (1000 * -math.log(decay))
 
 @torch.no_grad()
 def ema_update(ema:nn.Module, model:nn.Module, beta:float):
