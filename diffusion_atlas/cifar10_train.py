@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_cifar10_training.ipynb #a5c5d6d3
 from __future__ import annotations
-import math, time
+import time
 import torch
 from torch import nn, Tensor
 from .recipes import register_config
