@@ -99,14 +99,14 @@ def blur_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                      run_dir=None, device='cuda', progress:bool=True) -> dict:
     "Blurring diffusion's CIFAR-10 process (Hoogeboom & Salimans 23) with Ho+20's network and optimiser; posterior-sampler samples"
     from diffusion_atlas.nets import ddpm_cifar10
-    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.core import make_generator
     from diffusion_atlas.space import Denoiser, EpsParam, Objective, UniformTime, SNRWeight, sample_posterior
     device = torch.device(device)
     H, W = images.shape[-2:]
     p = BlurProcess(H, W, sigma_blur_max=sigma_blur_max, d_min=0.001, logsnr_min=-10., logsnr_max=10.)
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=True,
-                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,   # EMA 0.9999 per step of 128
+                      ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None,   # EMA 0.9999 per step of 128
                       amp=True, channels_last=True, ckpt_every=10_000, seed=0)
     run = train(Denoiser(ddpm_cifar10(**{'noise_scale': 1000., **(net_kw or {})}), p, EpsParam()), Objective(UniformTime(0., 1.), SNRWeight()),
                 images, cfg, run_dir=run_dir, device=device, progress=progress)

@@ -207,10 +207,10 @@ def ddpm_cifar10_train(images:Tensor, # (N, 3, H, W) uint8 training images (CIFA
                        run_dir=None, device='cuda', progress:bool=True):
     "Ho+20's CIFAR-10 training (App. B): L_simple, Adam 2e-4, 5000 warm-up steps, clipping at 1, flips, EMA 0.9999 per step"
     from diffusion_atlas.nets import ddpm_cifar10
-    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.space import Denoiser, EpsParam, Objective, SNRWeight
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=True, weight_decay=0.,
-                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,  # 0.9999 per step of 128
+                      ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None,  # EMA 0.9999 per step of 128
                       amp=True, channels_last=True, ckpt_every=10_000, seed=0)                          # bf16, channels_last: any device
     return train(Denoiser(ddpm_cifar10(**(net_kw or {})), DiscreteVP(linear_betas(T)), EpsParam()),
                  Objective(DiscreteUniformTime(), SNRWeight()), images, cfg, run_dir=run_dir, device=device, progress=progress)

@@ -268,7 +268,7 @@ def ihdm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                      run_dir=None, device='cuda', progress:bool=True) -> dict:
     "IHDM's official CIFAR-10 config (Rissanen+23): K levels, sigma_B 0.5..24, sigma = 0.01 on [0, 1]; samples with delta-noise"
     from diffusion_atlas.nets import UNet
-    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.core import make_generator
     device = torch.device(device)
     H, W = images.shape[-2:]
@@ -277,7 +277,7 @@ def ihdm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                          attn_resolutions=(8, 4), dropout=0.1, embedding='sinusoidal', noise_scale=1000., resample='conv',
                          skip_scale=1., decoder_attn='all'), **(net_kw or {})})
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., hflip=False, weight_decay=0.,
-                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.999) / 1000, ema_rampup=None,    # EMA 0.999 per step of 128
+                      ema_halflife_kimg=ema_halflife_kimg(0.999, 128), ema_rampup=None,    # EMA 0.999 per step of 128
                       amp=True, channels_last=True, ckpt_every=10_000, seed=0)
     run = train(IHDMModel(net, p), IHDMObjective(), images, cfg, run_dir=run_dir, device=device, progress=progress)
     M, g, out = run.ema.eval(), make_generator(0, device), []

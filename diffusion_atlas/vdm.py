@@ -355,7 +355,7 @@ def vdm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                     run_dir=None, device='cuda', progress:bool=True) -> dict:
     "VDM's CIFAR-10 configuration (Kingma+21): learned schedule, Fourier features, continuous-time bound; test bits/dim and samples"
     from diffusion_atlas.nets import UNet
-    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.data import to_float
     from diffusion_atlas.core import make_generator
     from diffusion_atlas.space import Denoiser, sample_posterior
@@ -364,7 +364,7 @@ def vdm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                          attn_resolutions=(), dropout=0.1, embedding='sinusoidal', noise_scale=1000., init_zero=0.), **(net_kw or {})})
     D = Denoiser(FourierFeatures(net, 7, 8), LearnedVP(-13.3, 5.), GammaEpsParam(-13.3, 5.))
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=100, betas=(0.9, 0.99), weight_decay=0.01, grad_clip=None,
-                      ema_halflife_kimg=128 * math.log(0.5) / math.log(0.9999) / 1000, ema_rampup=None,   # EMA 0.9999 per step of 128
+                      ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None,   # EMA 0.9999 per step of 128
                       amp=True, channels_last=True, ckpt_every=10_000, seed=0)
     run = train(D, VDMObjective(), images, cfg, run_dir=run_dir, device=device, progress=progress)
     E = run.ema.eval()
