@@ -14,7 +14,7 @@ from .space import eval_model, bcast
 # %% auto #0
 __all__ = ['cfg_denoiser', 'classifier_guided', 'mixture_pieces', 'sample_grid_density', 'NoisyClassifier',
            'train_noisy_classifier', 'guidance_panel', 'guidance_explorer', 'class_cfg', 'guided_digits',
-           'cfg_cifar10_run']
+           'guided_scores', 'cfg_cifar10_run']
 
 # %% ../nbs/21_guidance.ipynb #cdc7e7bb
 def _sigma_of(x:Tensor, sigma) -> Tensor:
@@ -182,6 +182,21 @@ def guided_digits(D, # a trained digits Denoiser: class-conditional for CFG; any
     x = 80. * randn((len(y), 1, 8, 8), g, device=dev)
     out = sample_heun(model, x, karras_grid(steps, 0.002, 80., device=dev, dtype=x.dtype))
     return out.clamp(-1, 1).cpu(), y
+
+# %% ../nbs/21_guidance.ipynb #5fa27400
+def guided_scores(D, w:float, clf:nn.Module, # the guided Denoiser, its scale, and the digits classifier that scores
+                  x_train:Tensor, y_train:Tensor, # training digits as floats in [-1, 1], and their labels
+                  seeds=(0, 1, 2), n_per_class:int=200, **kw, # `guided_digits`' options (steps, interval, rescale, classifier)
+                 ) -> dict:
+    "Purity and per-class fidelity of `guided_digits` over sampling seeds: class accuracy and mean per-class digits FD, mean +- SE"
+    from diffusion_atlas.metrics import accuracy, digits_fd, mean_se
+    if len(seeds) < 2: raise ValueError(f"a standard error needs at least two seeds, got {list(seeds)}")
+    accs, fds = [], []
+    for seed in seeds:
+        xs, ys = guided_digits(D, w, n_per_class=n_per_class, seed=seed, **kw)
+        accs.append(accuracy(clf, xs, ys))
+        fds.append(sum(digits_fd(xs[ys == c], x_train[y_train == c], clf).item() for c in range(10)) / 10)
+    return dict(acc=mean_se(accs), fd=mean_se(fds), samples=xs)
 
 # %% ../nbs/21_guidance.ipynb #6b5fa756
 def cfg_cifar10_run(images:Tensor, labels:Tensor, # (N, 3, 32, 32) uint8 training images and (N,) labels
