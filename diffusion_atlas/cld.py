@@ -368,7 +368,7 @@ def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                     run_dir=None, device='cuda', progress:bool=True) -> dict:
     "CLD's CIFAR-10 configuration (official specific_cifar10.txt): HSM with the eps weighting, mixed score; SSCS samples"
     from diffusion_atlas.nets import UNet
-    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.core import make_generator
     device = torch.device(device)
     net = UNet(**{**dict(img_resolution=32, in_channels=6, out_channels=3, model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8,
@@ -376,7 +376,7 @@ def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                          resample_filter=(1, 3, 3, 1), skip_scale=0.5 ** 0.5, init_zero=0.), **(net_kw or {})})
     model = CLDScoreModel(net, CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True, log_time=True))
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=warmup, grad_clip=1.,
-                      ema_halflife_kimg=math.log(2) / -math.log(0.9999) * 128 / 1000, ema_rampup=None, hflip=True, seed=0,
+                      ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None, hflip=True, seed=0,
                       amp=True, channels_last=True, ckpt_every=10_000)
     run = train(model, CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), images, cfg, run_dir=run_dir, device=device, progress=progress)
     out, pc = {}, run.ema.process

@@ -361,13 +361,13 @@ def score_sde_vp_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                              run_dir=None, device='cuda', progress:bool=True) -> dict:
     "Song+21's DDPM++ continuous VP run: train, then EM, PC (r = 0.01) and ODE samples and the ODE bits/dim on dequantised test images"
     from diffusion_atlas.nets import edm_ddpmpp_cifar10
-    from diffusion_atlas.train import train, TrainConfig
+    from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.space import Denoiser, EpsParam, Objective, UniformTime, SNRWeight
     from diffusion_atlas.core import make_generator
     device, proc = torch.device(device), VPLinear(0.1, 20.)
     net = edm_ddpmpp_cifar10(**{'noise_scale': 1000., 'augment_dim': 0, 'dropout': 0.1, **(net_kw or {})})
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=5000, grad_clip=1., betas=(0.9, 0.999), eps=1e-8,
-                      ema_halflife_kimg=math.log(2) / -math.log(0.9999) * 128 / 1000, ema_rampup=None, hflip=True, seed=42,
+                      ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None, hflip=True, seed=42,
                       amp=True, channels_last=True, ckpt_every=10_000)
     run = train(Denoiser(net, proc, EpsParam()), Objective(UniformTime(1e-5, 1.), SNRWeight()), images, cfg, run_dir=run_dir,
                 device=device, progress=progress)
