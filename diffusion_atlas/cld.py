@@ -9,11 +9,11 @@ import torch
 from torch import nn, Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import Process, UniformTime, check_positive, check_times
-from .recipes import Recipe, register_recipe, register_sampler
+from .recipes import Recipe, Option, register_recipe, register_sampler
 
 # %% auto #0
-__all__ = ['CLDProcess', 'CLDScoreParam', 'CLDScoreModel', 'CLDObjective', 'CLDMixtureScore', 'cld_time_grid', 'sample_cld_em',
-           'sample_sscs', 'cld_cifar10_run']
+__all__ = ['CLD_CIFAR10_NET', 'CLDProcess', 'CLDScoreParam', 'CLDScoreModel', 'CLDObjective', 'CLDMixtureScore', 'cld_time_grid',
+           'sample_cld_em', 'sample_sscs', 'cld_cifar10_run']
 
 # %% ../nbs/17_cld.ipynb #c0bc0655
 class CLDProcess(Process):
@@ -343,10 +343,15 @@ def sample_sscs(model, # score model(u, t) -> score of v, (B, C, ...)
     return _finish(model, p, u, ts[-1], denoise, return_state, **cond)
 
 # %% ../nbs/17_cld.ipynb #72778336
-@register_recipe('cld', '17', 'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22)')
-def _cld_recipe(sigma_data, image_shape, data):
-    return Recipe('cld', CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True),
-                  CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), 1000., 'sscs', 100,
+@register_recipe('cld', '17', 'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22)',
+                 options=dict(time_input=Option(str, "what the network is given of t: t (times the noise scale 1000; the default) or "
+                                                     "log (log t with noise scale 1, the official NCSN++ input for a Fourier embedding)",
+                                                default='t')))
+def _cld_recipe(sigma_data, image_shape, data, time_input='t'):
+    if time_input not in ('t', 'log'): raise ValueError(f"--time-input must be t or log, got {time_input!r}")
+    log = time_input == 'log'
+    return Recipe('cld', CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True, log_time=log),
+                  CLDObjective(UniformTime(1e-5, 1.), weighting='eps'), 1. if log else 1000., 'sscs', 100,
                   'CLD: critically-damped Langevin diffusion, hybrid score matching, SSCS sampler (Dockhorn+22; chapter 17)',
                   build=CLDScoreModel, in_mult=2, samplers=('sscs', 'cld-em'))
 
@@ -361,6 +366,10 @@ def _draw_cld_em(D, recipe, shape, steps, generator, device):
     return sample_cld_em(D, p, p.prior_sample(shape, generator, device=device), cld_time_grid(steps, device=device), generator=generator)
 
 # %% ../nbs/17_cld.ipynb #d8456bd3
+CLD_CIFAR10_NET = dict(img_resolution=32, in_channels=6, out_channels=3, model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8,
+                       attn_resolutions=(16,), dropout=0.1, embedding='fourier', noise_scale=1., resample='block',
+                       resample_filter=(1, 3, 3, 1), skip_scale=0.5 ** 0.5, init_zero=0.)   # the UNet standing in for NCSN++
+
 def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                     *, steps:int=800_000, batch_size:int=128, warmup:int=100_000,
                     net_kw:dict|None=None, # overrides of the NCSN++-like UNet below
@@ -371,9 +380,7 @@ def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
     from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.core import make_generator
     device = torch.device(device)
-    net = UNet(**{**dict(img_resolution=32, in_channels=6, out_channels=3, model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8,
-                         attn_resolutions=(16,), dropout=0.1, embedding='fourier', noise_scale=1., resample='block',
-                         resample_filter=(1, 3, 3, 1), skip_scale=0.5 ** 0.5, init_zero=0.), **(net_kw or {})})
+    net = UNet(**{**CLD_CIFAR10_NET, **(net_kw or {})})
     model = CLDScoreModel(net, CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True, log_time=True))
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=warmup, grad_clip=1.,
                       ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None, hflip=True, seed=0,
