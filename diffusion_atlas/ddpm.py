@@ -9,13 +9,13 @@ import torch
 from torch import nn, Tensor
 from .core import bcast, randn_like, check_finite
 from .space import (GaussianProcess, Process, eval_denoiser, DiscreteVP, linear_betas, cosine_betas, DiscreteUniformTime,
-                                   gaussian_kl, EpsParam, Objective, SNRWeight)
-from .recipes import Recipe, register_recipe, register_sampler, GAUSSIAN
+                                   gaussian_kl, EpsParam, Objective, SNRWeight, Denoiser, check_positive)
+from .recipes import Recipe, Option, register_recipe, register_sampler, GAUSSIAN
 
 # %% auto #0
 __all__ = ['space_timesteps', 'ddpm_timesteps', 'ddpm_transition', 'ddpm_log_variance', 'learned_variance', 'SplitOutput',
-           'sample_ddpm', 'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms', 'vlb_bpd', 'ddpm_cifar10_train',
-           'ddpm_cifar10_run']
+           'LearnedVarianceDenoiser', 'sample_ddpm', 'discretised_gaussian_log_prob', 'check_8bit', 'vlb_terms',
+           'vlb_bpd', 'HybridObjective', 'ddpm_cifar10_train', 'ddpm_cifar10_run']
 
 # %% ../nbs/12_ddpm.ipynb #e605cb76
 def _check_discrete(process):
@@ -101,29 +101,55 @@ class SplitOutput(nn.Module):
         "Interpolation weight v = (out + 1) / 2 from the last C channels (N&D21 code)"
         return (self._out(x, c_noise, **cond)[1] + 1) / 2
 
+class LearnedVarianceDenoiser(Denoiser):
+    "A Denoiser whose network also gives N&D21's v: `D(xt, t)` is x0-hat, `D(xt, t, with_v=True)` is (x0-hat, v) from one evaluation"
+    def __init__(self, net:nn.Module, # raw network with 2C output channels (wrapped in `SplitOutput` here)
+                 process:DiscreteVP, param):
+        _check_discrete(process)
+        super().__init__(net if isinstance(net, SplitOutput) else SplitOutput(net), process, param)
+    def forward(self, xt:Tensor, t:Tensor|float, with_v:bool=False, **cond):
+        t = self.process.check_t(t, len(xt), xt.device, xt.dtype)
+        x_in, c_noise = self.param.net_input(self.process, xt, t)
+        f, raw = self.net._out(x_in, c_noise, **cond)
+        x0_hat = self.param.combine(self.process, xt, t, f)
+        return (x0_hat, (raw + 1) / 2) if with_v else x0_hat
+
+def _check_variance(variance, model=None):
+    if callable(variance) and not isinstance(variance, str): return
+    if variance not in ('beta', 'beta_tilde', 'learned'):
+        raise ValueError(f"variance must be 'beta', 'beta_tilde', 'learned' or a callable (xt, t, r) -> variance, got {variance!r}")
+    inner = model
+    for _ in range(4):                     # look through DDP (.module) and evaluation counters (.model) to the model itself
+        if isinstance(inner, LearnedVarianceDenoiser): break
+        inner = getattr(inner, 'module', None) or getattr(inner, 'model', None)
+    if variance == 'learned' and model is not None and not isinstance(inner, LearnedVarianceDenoiser):
+        raise ValueError("variance='learned' needs a LearnedVarianceDenoiser (a model trained with learned variances, e.g. the "
+                         f"iddpm-hybrid recipe), got {type(model).__name__}")
+
 # %% ../nbs/12_ddpm.ipynb #d927f255
 def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
                 process:DiscreteVP, x:Tensor, # (B, ...) x_T, e.g. standard normal
-                *, variance='beta_tilde', # 'beta_tilde', 'beta', or a callable (xt, t, r) -> variance
+                *, variance='beta_tilde', # 'beta_tilde', 'beta', 'learned' (a `LearnedVarianceDenoiser`'s), or a callable (xt, t, r) -> variance
                 generator:torch.Generator|None=None, callback=None,
                 steps:int|Tensor|None=None, # None: all T steps; K: N&D21 respacing; or a step sequence
                 **cond) -> Tensor: # (B, ...) x_0
     "DDPM ancestral sampling, Ho+20 Alg. 2, with fixed (Ho+20) or learned (N&D21 eq. 15) variances"
     _check_discrete(process)
     if x.ndim < 2: raise ValueError(f"x must be a batch of shape (B, ...), got {tuple(x.shape)}")
-    if not callable(variance) and variance not in ('beta', 'beta_tilde'):
-        raise ValueError(f"variance must be 'beta', 'beta_tilde' or a callable (xt, t, r) -> variance, got {variance!r}")
+    _check_variance(variance, model)
     ks = ddpm_timesteps(process, steps)
     for n in range(len(ks) - 1):
         i, j = ks[n], ks[n + 1]
         t = process.timestep_t(i).to(device=x.device, dtype=x.dtype).expand(len(x))
         r = process.timestep_t(j).to(device=x.device, dtype=x.dtype).expand(len(x))
-        x0_hat = eval_denoiser(model, x, t, **cond)
+        if variance == 'learned': x0_hat, v = model(x, t, with_v=True, **cond)      # one evaluation gives both
+        else: x0_hat = eval_denoiser(model, x, t, **cond)
         ai, aj, beta, bt = ddpm_transition(process, i, j)
         c0, ct = (aj.sqrt() * beta / (1 - ai)).item(), ((1 - beta).sqrt() * (1 - aj) / (1 - ai)).item()
         x_new = c0 * x0_hat + ct * x                                          # Ho+20 eq. (7)
         if j > 0:
-            var = variance(x, t, r) if callable(variance) else (beta if variance == 'beta' else bt).item()
+            if variance == 'learned': var = learned_variance(process, t, v, r)
+            else: var = variance(x, t, r) if callable(variance) else (beta if variance == 'beta' else bt).item()
             std = bcast(var, x).sqrt() if torch.is_tensor(var) and var.ndim == 1 else torch.as_tensor(var, dtype=x.dtype, device=x.device).sqrt()
             x_new = x_new + std * randn_like(x, generator)
         x = x_new
@@ -155,12 +181,10 @@ def check_8bit(x0:Tensor):
 
 def vlb_terms(denoiser, # D(xt, t) -> x0_hat in the process's own variables
               process:DiscreteVP, x0:Tensor, # (B, ...) 8-bit data scaled to [-1, 1]
-              *, variance='beta_tilde', # 'beta_tilde', 'beta', or a callable (xt, t, r) -> variance
+              *, variance='beta_tilde', # 'beta_tilde', 'beta', 'learned' (a `LearnedVarianceDenoiser`'s), or a callable (xt, t, r) -> variance
               generator:torch.Generator|None=None, **cond) -> Tensor: # (B, T + 1) nats: column k is L_k
     "The terms of Ho+20 eq. (5) per example: L_0 (decoder NLL), L_1..L_{T-1} (KLs), L_T (prior KL), in nats"
-    _check_discrete(process); check_8bit(x0)
-    if not callable(variance) and variance not in ('beta', 'beta_tilde'):
-        raise ValueError(f"variance must be 'beta', 'beta_tilde' or a callable (xt, t, r) -> variance, got {variance!r}")
+    _check_discrete(process); check_8bit(x0); _check_variance(variance, denoiser)
     B, T, dims = len(x0), process.T, tuple(range(1, x0.ndim))
     out = x0.new_zeros(B, T + 1)
     A = process.log_abar.exp()
@@ -169,10 +193,12 @@ def vlb_terms(denoiser, # D(xt, t) -> x0_hat in the process's own variables
     for i in range(1, T + 1):
         t = process.timestep_t(i).to(x0).expand(B); r = process.timestep_t(i - 1).to(x0).expand(B)
         xt = process.sample(x0, t, generator=generator)
-        x0_hat = denoiser(xt, t, **cond)
-        ai, aj, beta, bt = (v.item() for v in ddpm_transition(process, i, i - 1))
+        if variance == 'learned': x0_hat, v = denoiser(xt, t, with_v=True, **cond)
+        else: x0_hat = denoiser(xt, t, **cond)
+        ai, aj, beta, bt = (v_.item() for v_ in ddpm_transition(process, i, i - 1))
         c0, ct = math.sqrt(aj) * beta / (1 - ai), math.sqrt(1 - beta) * (1 - aj) / (1 - ai)
-        if callable(variance): logvar = torch.log(torch.as_tensor(variance(xt, t, r), dtype=x0.dtype, device=x0.device))
+        if variance == 'learned': logvar = learned_variance(process, t, v).log()
+        elif callable(variance): logvar = torch.log(torch.as_tensor(variance(xt, t, r), dtype=x0.dtype, device=x0.device))
         else: logvar = torch.as_tensor(ddpm_log_variance(process, i, i - 1, variance).item(), dtype=x0.dtype)
         if logvar.ndim == 1: logvar = bcast(logvar, x0)
         mean_p = c0 * x0_hat + ct * xt
@@ -187,6 +213,46 @@ def vlb_bpd(denoiser, process:DiscreteVP, x0:Tensor, **kw) -> dict:
     L = vlb_terms(denoiser, process, x0, **kw) / (x0[0].numel() * math.log(2))
     return dict(prior=L[:, -1], diffusion=L[:, 1:-1].sum(1), decoder=L[:, 0], total=L.sum(1))
 
+# %% ../nbs/12_ddpm.ipynb #3685b707
+class HybridObjective:
+    "Improved DDPM's L_hybrid (N&D21 Sec. 3.1): L_simple + lam L_vlb, the bound's sampled term (bits/dim) training only v"
+    def __init__(self, T:int=1000, # the chain's steps: i ~ U{1..T}
+                 lam:float=0.001): # weight of L_vlb = T x the sampled term
+        check_positive('lam', lam)
+        self.times, self.T, self.lam = DiscreteUniformTime(T), T, lam
+    def __repr__(self): return f'HybridObjective(T={self.T}, lam={self.lam})'
+
+    def vb_term(self, process:DiscreteVP, x0:Tensor, xt:Tensor, t:Tensor, # (B, ...) data, its noised copy at (B,) times
+                x0_hat:Tensor, v:Tensor) -> Tensor: # the mean's x0-hat (stop-gradded by the caller) and v
+        "(B,) L_{i-1} in bits per dimension: KL(q(x_{i-1} | x_i, x0) || p) for i > 1, the decoder's NLL at i = 1"
+        i = process.timestep(t).cpu()
+        ai, aj, beta, bt = (bcast(c.to(device=x0.device, dtype=x0.dtype), x0) for c in ddpm_transition(process, i, i - 1))
+        c0, ct = aj.sqrt() * beta / (1 - ai), (1 - beta).sqrt() * (1 - aj) / (1 - ai)
+        logvar = learned_variance(process, t, v).log()
+        mean_p, mean_q = c0 * x0_hat + ct * xt, c0 * x0 + ct * xt
+        first, out = (i == 1).to(x0.device), x0.new_zeros(len(x0))
+        # each example through its own formula only (a masked-out branch's gradient could be NaN, and NaN x 0 is NaN)
+        if first.any(): out[first] = -discretised_gaussian_log_prob(x0[first], mean_p[first], logvar[first]).flatten(1).mean(1)
+        if (~first).any():
+            k = ~first
+            out[k] = gaussian_kl(mean_q[k], bt[k].log(), mean_p[k], logvar[k]).flatten(1).mean(1)
+        return out / math.log(2)
+
+    def __call__(self, denoiser, # a `LearnedVarianceDenoiser` (or a DDP wrapper of one)
+                 x0:Tensor, # (B, ...) 8-bit data scaled to [-1, 1]
+                 generator:torch.Generator|None=None, process:DiscreteVP|None=None,
+                 t:Tensor|None=None, eps:Tensor|None=None, **cond) -> Tensor: # (B,) loss per example
+        check_8bit(x0)
+        process = process if process is not None else denoiser.process
+        _check_discrete(process)
+        if process.T != self.T: raise ValueError(f"HybridObjective(T={self.T}) was given a chain of T = {process.T} steps")
+        if t is None: t = self.times(process, len(x0), generator, device=x0.device, dtype=x0.dtype)
+        xt = process.sample(x0, t, eps=eps, generator=generator)
+        x0_hat, v = denoiser(xt, t, with_v=True, **cond)
+        err = x0_hat - x0
+        simple = (SNRWeight()(process, t, err) * err**2).flatten(1).mean(1)                 # L_simple: the eps-MSE
+        return simple + self.lam * self.T * self.vb_term(process, x0, xt, t, x0_hat.detach(), v)
+
 # %% ../nbs/12_ddpm.ipynb #585b7526
 @register_recipe('ddpm', '12', 'DDPM: T = 1000 linear betas, eps-prediction, L_simple, ancestral sampling (Ho+20)')
 def _ddpm_recipe(sigma_data, image_shape, data):
@@ -198,6 +264,20 @@ def _ddpm_recipe(sigma_data, image_shape, data):
 def _draw_ddpm(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), generator=generator, steps=steps)
+
+@register_recipe('iddpm-hybrid', '12', 'improved DDPM: cosine betas, learned variances, L_hybrid, ancestral sampling with them (N&D21)',
+                 options=dict(diffusion_steps=Option(int, 'steps T of the chain (default 1000; the CIFAR-10 run: 4000)', low=2, default=1000)))
+def _iddpm_hybrid_recipe(sigma_data, image_shape, data, diffusion_steps=1000):
+    T = diffusion_steps
+    return Recipe('iddpm-hybrid', DiscreteVP(cosine_betas(T)), EpsParam(), HybridObjective(T), 1000.,
+                  'ddpm-learned', min(T, 100), f'improved DDPM: T = {T} cosine betas, eps and learned variances, L_hybrid (lambda = '
+                  '0.001), ancestral sampling with the learned variances, respaced (Nichol & Dhariwal 21; chapter 12)',
+                  build=LearnedVarianceDenoiser, out_mult=2, samplers=('ddpm-learned', 'ddpm', GAUSSIAN))
+
+@register_sampler('ddpm-learned', '12', "ancestral steps with the model's learned variances (N&D21 eq. 15), respaced if fewer than T")
+def _draw_ddpm_learned(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), variance='learned', generator=generator, steps=steps)
 
 # %% ../nbs/12_ddpm.ipynb #a30111fa
 def ddpm_cifar10_train(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
