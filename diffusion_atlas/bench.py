@@ -51,8 +51,8 @@ def steps_for_nfe(M, meta:dict, sampler:str, nfe:int, device=None) -> tuple[int,
 def likelihood_bpd(D, meta:dict, # a run's model and description (`load_denoiser`)
                    images:Tensor, # (N, C, H, W) uint8 test images
                    batch_size:int=16, seed:int=0, rtol:float=1e-5, atol:float=1e-5,
-                  ) -> dict: # {'ode_bpd': (mean, SE over images)} and, for VDM, {'vdm_bound_bpd': (mean, SE)}
-    "Bits/dim of test images under a run's model: the probability-flow ODE (Gaussian processes) and VDM's bound"
+                  ) -> dict: # {'ode_bpd': (mean, SE over images)}; VDM: 'vdm_bound_bpd'; discrete chains: 'vlb_bpd'
+    "Bits/dim of test images under a run's model: the probability-flow ODE (Gaussian processes), VDM's bound, DDPM's bound"
     from diffusion_atlas.space import GaussianProcess, as_sigma_model
     from diffusion_atlas.score_sde import ode_bits_per_dim
     from diffusion_atlas.metrics import mean_se
@@ -70,6 +70,15 @@ def likelihood_bpd(D, meta:dict, # a run's model and description (`load_denoiser
         from diffusion_atlas.vdm import vdm_bits_per_dim
         from diffusion_atlas.data import to_float
         out['vdm_bound_bpd'] = vdm_bits_per_dim(D, to_float(images).to(dev), repeats=1, batch_size=batch_size, generator=g)['total']
+    from diffusion_atlas.space import DiscreteVP
+    if isinstance(D.process, DiscreteVP):     # a discrete chain: DDPM's own bound, with the model's variances where it learned them
+        from diffusion_atlas.ddpm import vlb_bpd, LearnedVarianceDenoiser
+        from diffusion_atlas.data import to_float
+        var = 'learned' if isinstance(D, LearnedVarianceDenoiser) else 'beta_tilde'
+        with torch.no_grad():
+            v = torch.cat([vlb_bpd(D, D.process, to_float(images[i:i + batch_size]).to(dev), variance=var, generator=g)['total'].cpu()
+                           for i in range(0, len(images), batch_size)])
+        out['vlb_bpd'] = mean_se(v.tolist())
     return out
 
 # %% ../nbs/31_cifar10_benchmarks.ipynb #3b0d8977
