@@ -76,18 +76,30 @@ def ddpm_log_variance(process:DiscreteVP, i:Tensor, j:Tensor, variance:str='beta
     v = beta if variance == 'beta' else bt
     return torch.where(torch.as_tensor(j) == 0, process.betas_tilde[1].log(), v.log())
 
+def _log_betas(process:DiscreteVP, i:Tensor, j:Tensor) -> tuple[Tensor, Tensor]:
+    "(log beta, log beta-tilde) of the steps i -> j, on i's device in float64 (float32 on MPS); log beta-tilde at j = 0 clipped to step 2's"
+    dt = torch.float32 if i.device.type == 'mps' else torch.float64
+    L = process._table(torch.empty((), dtype=dt, device=i.device))                 # log alpha-bar_0..T, cached per device
+    lb = torch.log(-torch.expm1(L[i] - L[j]))                                      # beta = 1 - alpha-bar_i / alpha-bar_j
+    lbt = torch.log(-torch.expm1(L[j])) - torch.log(-torch.expm1(L[i])) + lb       # (1 - abar_j) / (1 - abar_i) beta
+    l2 = torch.log(-torch.expm1(L[1])) - torch.log(-torch.expm1(L[2])) + torch.log(-torch.expm1(L[2] - L[1]))
+    return lb, torch.where(j == 0, l2, lbt)
+
 def learned_variance(process:DiscreteVP, t:Tensor, # (B,) times on the grid i/T
                      v:Tensor, # (B, ...) interpolation weight: 1 gives beta, 0 gives beta-tilde
                      r:Tensor|None=None, # (B,) earlier times (default: one step back, t - 1/T)
-                    ) -> Tensor: # (B, ...) variance of the reverse step
+                    ) -> Tensor: # (B, ...) variance of the reverse step, in v's precision but at least float32
     "Sigma = exp(v log beta + (1 - v) log beta-tilde), N&D21 eq. (15); log beta-tilde clipped at step 1, log beta never (N&D21 code)"
     _check_discrete(process)
-    i = process.timestep(t).cpu()
-    if (i < 1).any(): raise ValueError("learned_variance needs t >= 1/T")
-    j = i - 1 if r is None else process.timestep(r).cpu()
-    lb = bcast(ddpm_transition(process, i, j)[2].log().to(device=v.device, dtype=v.dtype), v)      # log beta: unclipped
-    lbt = bcast(ddpm_log_variance(process, i, j, 'beta_tilde').to(device=v.device, dtype=v.dtype), v)
-    return (v * lb + (1 - v) * lbt).exp()
+    i = process.timestep(torch.as_tensor(t)).to(v.device)
+    if i.device.type == 'cpu' and (i < 1).any(): raise ValueError("learned_variance needs t >= 1/T")   # no device sync elsewhere
+    j = i - 1 if r is None else process.timestep(torch.as_tensor(r)).to(v.device)
+    lb, lbt = _log_betas(process, i, j)
+    # at least float32: in bf16, log beta and log beta-tilde round to the same number at most steps, and v's gradient,
+    # proportional to their difference, would vanish
+    dt = torch.promote_types(v.dtype, torch.float32)
+    v = v.to(dt)
+    return (v * bcast(lb.to(dt), v) + (1 - v) * bcast(lbt.to(dt), v)).exp()
 
 class SplitOutput(nn.Module):
     "A network with 2C output channels (dim 1): `forward` gives the first C (for a Param), `v` the last C mapped to [0, 1]"
@@ -112,19 +124,19 @@ class LearnedVarianceDenoiser(Denoiser):
         x_in, c_noise = self.param.net_input(self.process, xt, t)
         f, raw = self.net._out(x_in, c_noise, **cond)
         x0_hat = self.param.combine(self.process, xt, t, f)
-        return (x0_hat, (raw + 1) / 2) if with_v else x0_hat
+        v = (raw.to(torch.promote_types(raw.dtype, torch.float32)) + 1) / 2  # at least float32, even under bf16 autocast
+        return (x0_hat, v) if with_v else x0_hat
 
 def _check_variance(variance, model=None):
     if callable(variance) and not isinstance(variance, str): return
     if variance not in ('beta', 'beta_tilde', 'learned'):
         raise ValueError(f"variance must be 'beta', 'beta_tilde', 'learned' or a callable (xt, t, r) -> variance, got {variance!r}")
-    inner = model
-    for _ in range(4):                     # look through DDP (.module) and evaluation counters (.model) to the model itself
-        if isinstance(inner, LearnedVarianceDenoiser): break
-        inner = getattr(inner, 'module', None) or getattr(inner, 'model', None)
-    if variance == 'learned' and model is not None and not isinstance(inner, LearnedVarianceDenoiser):
-        raise ValueError("variance='learned' needs a LearnedVarianceDenoiser (a model trained with learned variances, e.g. the "
-                         f"iddpm-hybrid recipe), got {type(model).__name__}")
+    if variance != 'learned' or model is None: return
+    from diffusion_atlas.train import _unwrap
+    inner = _unwrap(getattr(model, 'model', model))      # through an evaluation counter, DDP and torch.compile
+    if not isinstance(_unwrap(inner), LearnedVarianceDenoiser):
+        raise ValueError("variance='learned' needs a LearnedVarianceDenoiser called directly (a model trained with learned variances, "
+                         f"e.g. the iddpm-hybrid recipe; class guidance does not pass the variances on), got {type(inner).__name__}")
 
 # %% ../nbs/12_ddpm.ipynb #d927f255
 def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
@@ -132,6 +144,7 @@ def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
                 *, variance='beta_tilde', # 'beta_tilde', 'beta', 'learned' (a `LearnedVarianceDenoiser`'s), or a callable (xt, t, r) -> variance
                 generator:torch.Generator|None=None, callback=None,
                 steps:int|Tensor|None=None, # None: all T steps; K: N&D21 respacing; or a step sequence
+                clip_x0:bool=False, # clamp x0-hat to [-1, 1] before each step (the official codes' clip_denoised)
                 **cond) -> Tensor: # (B, ...) x_0
     "DDPM ancestral sampling, Ho+20 Alg. 2, with fixed (Ho+20) or learned (N&D21 eq. 15) variances"
     _check_discrete(process)
@@ -144,6 +157,7 @@ def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
         r = process.timestep_t(j).to(device=x.device, dtype=x.dtype).expand(len(x))
         if variance == 'learned': x0_hat, v = model(x, t, with_v=True, **cond)      # one evaluation gives both
         else: x0_hat = eval_denoiser(model, x, t, **cond)
+        if clip_x0: x0_hat = x0_hat.clamp(-1, 1)
         ai, aj, beta, bt = ddpm_transition(process, i, j)
         c0, ct = (aj.sqrt() * beta / (1 - ai)).item(), ((1 - beta).sqrt() * (1 - aj) / (1 - ai)).item()
         x_new = c0 * x0_hat + ct * x                                          # Ho+20 eq. (7)
@@ -182,7 +196,9 @@ def check_8bit(x0:Tensor):
 def vlb_terms(denoiser, # D(xt, t) -> x0_hat in the process's own variables
               process:DiscreteVP, x0:Tensor, # (B, ...) 8-bit data scaled to [-1, 1]
               *, variance='beta_tilde', # 'beta_tilde', 'beta', 'learned' (a `LearnedVarianceDenoiser`'s), or a callable (xt, t, r) -> variance
-              generator:torch.Generator|None=None, **cond) -> Tensor: # (B, T + 1) nats: column k is L_k
+              generator:torch.Generator|None=None,
+              clip_x0:bool=False, # clamp x0-hat to [-1, 1] (the official codes' clip_denoised, on in their bpd evaluations)
+              **cond) -> Tensor: # (B, T + 1) nats: column k is L_k
     "The terms of Ho+20 eq. (5) per example: L_0 (decoder NLL), L_1..L_{T-1} (KLs), L_T (prior KL), in nats"
     _check_discrete(process); check_8bit(x0); _check_variance(variance, denoiser)
     B, T, dims = len(x0), process.T, tuple(range(1, x0.ndim))
@@ -195,6 +211,7 @@ def vlb_terms(denoiser, # D(xt, t) -> x0_hat in the process's own variables
         xt = process.sample(x0, t, generator=generator)
         if variance == 'learned': x0_hat, v = denoiser(xt, t, with_v=True, **cond)
         else: x0_hat = denoiser(xt, t, **cond)
+        if clip_x0: x0_hat = x0_hat.clamp(-1, 1)
         ai, aj, beta, bt = (v_.item() for v_ in ddpm_transition(process, i, i - 1))
         c0, ct = math.sqrt(aj) * beta / (1 - ai), math.sqrt(1 - beta) * (1 - aj) / (1 - ai)
         if variance == 'learned': logvar = learned_variance(process, t, v).log()
@@ -219,31 +236,33 @@ class HybridObjective:
     def __init__(self, T:int=1000, # the chain's steps: i ~ U{1..T}
                  lam:float=0.001): # weight of L_vlb = T x the sampled term
         check_positive('lam', lam)
-        self.times, self.T, self.lam = DiscreteUniformTime(T), T, lam
+        self.times, self.T, self.lam, self._checked = DiscreteUniformTime(T), T, lam, False
     def __repr__(self): return f'HybridObjective(T={self.T}, lam={self.lam})'
 
     def vb_term(self, process:DiscreteVP, x0:Tensor, xt:Tensor, t:Tensor, # (B, ...) data, its noised copy at (B,) times
                 x0_hat:Tensor, v:Tensor) -> Tensor: # the mean's x0-hat (stop-gradded by the caller) and v
         "(B,) L_{i-1} in bits per dimension: KL(q(x_{i-1} | x_i, x0) || p) for i > 1, the decoder's NLL at i = 1"
-        i = process.timestep(t).cpu()
-        ai, aj, beta, bt = (bcast(c.to(device=x0.device, dtype=x0.dtype), x0) for c in ddpm_transition(process, i, i - 1))
-        c0, ct = aj.sqrt() * beta / (1 - ai), (1 - beta).sqrt() * (1 - aj) / (1 - ai)
+        i = process.timestep(t).to(x0.device)                       # on the device: no host round trip in the training step
+        lb, lbt = _log_betas(process, i, i - 1)                     # lbt clipped at i = 1: finite where the KL is not used
+        L = process._table(lb)
+        ai, aj = L[i].exp(), L[i - 1].exp()
+        dt = torch.promote_types(x0.dtype, torch.float32)
+        c0, ct = (bcast(c.to(dt), x0) for c in (aj.sqrt() * lb.exp() / (1 - ai), (1 - lb.exp()).sqrt() * (1 - aj) / (1 - ai)))
         logvar = learned_variance(process, t, v).log()
         mean_p, mean_q = c0 * x0_hat + ct * xt, c0 * x0 + ct * xt
-        first, out = (i == 1).to(x0.device), x0.new_zeros(len(x0))
-        # each example through its own formula only (a masked-out branch's gradient could be NaN, and NaN x 0 is NaN)
-        if first.any(): out[first] = -discretised_gaussian_log_prob(x0[first], mean_p[first], logvar[first]).flatten(1).mean(1)
-        if (~first).any():
-            k = ~first
-            out[k] = gaussian_kl(mean_q[k], bt[k].log(), mean_p[k], logvar[k]).flatten(1).mean(1)
-        return out / math.log(2)
+        first = (i == 1).view(-1, *[1] * (x0.ndim - 1))
+        kl = gaussian_kl(mean_q, bcast(lbt.to(dt), x0), mean_p, logvar)
+        # the decoder's NLL on every example, but with harmless inputs (the data itself, a few bins wide) where it is not
+        # used: a masked-out branch whose local derivatives were infinite would still turn 0 x inf into NaN gradients
+        nll = -discretised_gaussian_log_prob(x0, torch.where(first, mean_p, x0), torch.where(first, logvar, torch.full_like(logvar, -8.)))
+        return torch.where(first, nll, kl).flatten(1).mean(1) / math.log(2)
 
     def __call__(self, denoiser, # a `LearnedVarianceDenoiser` (or a DDP wrapper of one)
                  x0:Tensor, # (B, ...) 8-bit data scaled to [-1, 1]
                  generator:torch.Generator|None=None, process:DiscreteVP|None=None,
                  t:Tensor|None=None, eps:Tensor|None=None, **cond) -> Tensor: # (B,) loss per example
-        check_8bit(x0)
-        process = process if process is not None else denoiser.process
+        if x0.device.type == 'cpu' or not self._checked: check_8bit(x0); self._checked = True   # on a GPU: the first batch only
+        process = process if process is not None else denoiser.process          # pass it when `denoiser` is wrapped (DDP)
         _check_discrete(process)
         if process.T != self.T: raise ValueError(f"HybridObjective(T={self.T}) was given a chain of T = {process.T} steps")
         if t is None: t = self.times(process, len(x0), generator, device=x0.device, dtype=x0.dtype)
@@ -277,7 +296,8 @@ def _iddpm_hybrid_recipe(sigma_data, image_shape, data, diffusion_steps=1000):
 @register_sampler('ddpm-learned', '12', "ancestral steps with the model's learned variances (N&D21 eq. 15), respaced if fewer than T")
 def _draw_ddpm_learned(D, recipe, shape, steps, generator, device):
     p = D.process
-    return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), variance='learned', generator=generator, steps=steps)
+    return sample_ddpm(D, p, p.prior_sample(shape, generator, device=device), variance='learned', generator=generator, steps=steps,
+                       clip_x0=True)                                 # as the official sampler (clip_denoised=True)
 
 # %% ../nbs/12_ddpm.ipynb #a30111fa
 def ddpm_cifar10_train(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-10's 50k)
@@ -312,5 +332,7 @@ def ddpm_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images (CIFAR-
         for k in range(0, n_samples, sample_batch):
             xT = randn((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
             out.append(sample_ddpm(lambda xt, t: D(xt, t).clamp(-1, 1), p, xT, variance='beta', generator=g).clamp(-1, 1).cpu())
-        bpd = {k: v.mean().item() for k, v in vlb_bpd(D, p, to_float(test_images[:n_bound]).to(device), generator=g).items()}
+        # Ho+20's setting for the bound: the model's variance (beta, 'fixedlarge') and clipped x0-hat (diffusion_tf calc_bpd_loop)
+        bpd = {k: v.mean().item() for k, v in vlb_bpd(D, p, to_float(test_images[:n_bound]).to(device), variance='beta', clip_x0=True,
+                                                      generator=g).items()}
     return dict(samples=torch.cat(out), bpd=bpd, run=run)
