@@ -75,7 +75,7 @@ register_config('cld', '30', "CLD: the official CIFAR-10 setting (HSM, eps weigh
                 anchor=dict(fid=2.25, source="Dockhorn+22 with NCSN++ and the probability-flow ODE (2.23 with the generative SDE), as the "
                                              "authors' project page states (nv-tlabs/CLD-SGM, gh-pages); settings from the official "
                                              "configs/specific_cifar10.txt and default_cifar10.txt"))
-register_config('iddpm', '30', "improved DDPM, L_hybrid: T = 4000 cosine betas, learned variances; ADM's U-Net (3 blocks, attention at "
+register_config('iddpm', '30', "improved DDPM, L_hybrid: T = 4000 cosine betas, learned variances; improved-diffusion's U-Net (3 blocks, attention at "
                 "16 and 8 with 4 heads, scale-shift norm, dropout 0.3); ancestral sampling with the learned variances over all 4000 steps",
                 recipe='iddpm-hybrid', options=dict(diffusion_steps=4000),
                 net=dict(factory='ddpm_cifar10', num_blocks=3, attn_resolutions=(16, 8), num_heads=4, adaptive_scale=True, dropout=0.3),
@@ -85,7 +85,7 @@ register_config('iddpm', '30', "improved DDPM, L_hybrid: T = 4000 cosine betas, 
                 anchor=dict(source="openai/improved-diffusion README (CIFAR-10: 128 channels, 3 blocks, dropout 0.3, T = 4000 cosine, lr 1e-4, "
                                    "batch 128, learned sigmas) and script_util/train_util defaults (4 heads at 16 and 8, scale-shift norm, "
                                    "AdamW without decay, no clipping or flips, EMA 0.9999); 500K steps from the released checkpoint's name. "
-                                   "The paper's FID and NLL are not yet checked here (secondary sources quote FID 3.19)"))
+                                   "The paper's FID and NLL are not yet checked here", params=52.55e6))
 register_config('cpu-hour', '30', 'CPU scale: a 1.75M-parameter DDPM++ trained for about 50 minutes on one core (this chapter)',
                 recipe='edm', net=dict(factory='edm_ddpmpp_cifar10', model_channels=32, channel_mult=(1, 2, 2), num_blocks=2,
                                        augment_dim=0, dropout=0.1),

@@ -367,8 +367,9 @@ def _draw_cld_em(D, recipe, shape, steps, generator, device):
 
 # %% ../nbs/17_cld.ipynb #d8456bd3
 CLD_CIFAR10_NET = dict(img_resolution=32, in_channels=6, out_channels=3, model_channels=128, channel_mult=(1, 2, 2, 2), num_blocks=8,
-                       attn_resolutions=(16,), dropout=0.1, embedding='fourier', noise_scale=1., resample='block',
+                       attn_resolutions=(16,), dropout=0.1, embedding='fourier', resample='block',
                        resample_filter=(1, 3, 3, 1), skip_scale=0.5 ** 0.5, init_zero=0.)   # the UNet standing in for NCSN++
+                       # (its noise_scale is the recipe's: 1 for the log t input of the official run)
 
 def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
                     *, steps:int=800_000, batch_size:int=128, warmup:int=100_000,
@@ -380,7 +381,7 @@ def cld_cifar10_run(images:Tensor, # (N, 3, H, W) uint8 training images
     from diffusion_atlas.train import train, TrainConfig, ema_halflife_kimg
     from diffusion_atlas.core import make_generator
     device = torch.device(device)
-    net = UNet(**{**CLD_CIFAR10_NET, **(net_kw or {})})
+    net = UNet(**{**CLD_CIFAR10_NET, 'noise_scale': 1., **(net_kw or {})})           # log t in, as the official NCSN++
     model = CLDScoreModel(net, CLDProcess(M=0.25, beta=4., gamma=0.04), CLDScoreParam(mixed=True, log_time=True))
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=2e-4, warmup=warmup, grad_clip=1.,
                       ema_halflife_kimg=ema_halflife_kimg(0.9999, 128), ema_rampup=None, hflip=True, seed=0,
