@@ -33,6 +33,9 @@ RUNS = {  # name: extra command-line arguments
     'soft-paper-noise': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--noise-max', '0.1', '--noise-reach', '0.25'],
     'soft-residual-ssm-paper-noise': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight',
                                       'soft', '--noise-max', '0.1', '--noise-reach', '0.25'],
+    # more noise at the end of the corruption (the default reaches 0.5): does the sampler need room to correct?
+    'soft-noise-1': ['--recipe', 'soft', '--noise-max', '1'], 'soft-noise-2': ['--recipe', 'soft', '--noise-max', '2'],
+    'soft-noise-4': ['--recipe', 'soft', '--noise-max', '4'],
 }
 
 def run(name, steps, root, seed=0, eval_seeds=None):
