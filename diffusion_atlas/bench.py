@@ -72,9 +72,9 @@ def likelihood_bpd(D, meta:dict, # a run's model and description (`load_denoiser
         out['vdm_bound_bpd'] = vdm_bits_per_dim(D, to_float(images).to(dev), repeats=1, batch_size=batch_size, generator=g)['total']
     from diffusion_atlas.space import DiscreteVP
     if isinstance(D.process, DiscreteVP):     # a discrete chain: DDPM's own bound, as the papers computed it: clipped x0-hat with
-        from diffusion_atlas.ddpm import vlb_bpd, LearnedVarianceDenoiser          # the learned variances, or Ho+20's beta
+        from diffusion_atlas.ddpm import vlb_bpd                                     # the learned variances, or Ho+20's beta
         from diffusion_atlas.data import to_float
-        var = 'learned' if isinstance(D, LearnedVarianceDenoiser) else 'beta'
+        var = 'learned' if getattr(D, 'learns_variance', False) else 'beta'
         with torch.no_grad():
             v = torch.cat([vlb_bpd(D, D.process, to_float(images[i:i + batch_size]).to(dev), variance=var, clip_x0=True,
                                    generator=g)['total'].cpu() for i in range(0, len(images), batch_size)])

@@ -115,6 +115,7 @@ class SplitOutput(nn.Module):
 
 class LearnedVarianceDenoiser(Denoiser):
     "A Denoiser whose network also gives N&D21's v: `D(xt, t)` is x0-hat, `D(xt, t, with_v=True)` is (x0-hat, v) from one evaluation"
+    learns_variance = True
     def __init__(self, net:nn.Module, # raw network with 2C output channels (wrapped in `SplitOutput` here)
                  process:DiscreteVP, param):
         _check_discrete(process)
@@ -134,7 +135,7 @@ def _check_variance(variance, model=None):
     if variance != 'learned' or model is None: return
     from diffusion_atlas.train import _unwrap
     inner = _unwrap(getattr(model, 'model', model))      # through an evaluation counter, DDP and torch.compile
-    if not isinstance(_unwrap(inner), LearnedVarianceDenoiser):
+    if not getattr(_unwrap(inner), 'learns_variance', False):    # an attribute, not isinstance: survives a reload of the module
         raise ValueError("variance='learned' needs a LearnedVarianceDenoiser called directly (a model trained with learned variances, "
                          f"e.g. the iddpm-hybrid recipe; class guidance does not pass the variances on), got {type(inner).__name__}")
 
