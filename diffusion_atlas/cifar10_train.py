@@ -69,7 +69,7 @@ register_config('blur', '30', "blurring diffusion, sigma_B,max = 20: DDPM's netw
                 anchor=dict(params=35.7e6, source="Hoogeboom & Salimans 23 (the paper's FID is not yet checked here); "
                                                   "network and optimiser as Ho+20, the chapter 19 setting"))
 register_config('cld', '30', "CLD: the official CIFAR-10 setting (HSM, eps weighting, mixed score, log t into a Fourier embedding) on the "
-                "atlas's U-Net in NCSN++'s layout, without its progressive branches; SSCS sampling",
+                "atlas's U-Net in NCSN++'s layout, without its progressive input branch; SSCS sampling",
                 recipe='cld', options=dict(time_input='log'), net=dict(factory='UNet', **CLD_CIFAR10_NET),
                 train=_ddpm_train(800_000, warmup=100_000),
                 anchor=dict(fid=2.25, source="Dockhorn+22 with NCSN++ and the probability-flow ODE (2.23 with the generative SDE), as the "

@@ -163,10 +163,18 @@ def evaluate(D, meta:dict, # a trained model and its checkpoint's description
              sampler:str, steps:int, n:int|None=None, # samples per seed (default: the protocol's 5,000; 10,000 on CIFAR-10)
              seeds:int=5, device=None, cifar10_source:str|None=None, progress:bool=False,
              grid:str|None=None, # the sigma grid, for the samplers that take one (default: the sampler's own, EDM's rho grid)
+             features:str='inception', # CIFAR-10: 'inception' (FID vs the training set) or 'classifier' (the atlas's classifier FD/KID)
+             clf=None, # CIFAR-10 with features='classifier': the feature network (default: `train_cifar10_classifier()`, cached)
             ) -> dict:
     "The measurement protocol for a trained model: digits FD/KID (mean +- SE over seeds) and a copying check, or FID on CIFAR-10"
+    if features not in ('inception', 'classifier'): raise ValueError(f"--features must be inception or classifier, got {features!r}")
+    if meta.get('data') == 'digits' and features != 'inception':
+        raise ValueError("--features applies to CIFAR-10 runs: digits are always scored in the digits classifier's features")
     r, codec = recipe_of(meta), load_codec(meta, device)
     sample = lambda k, s: model_samples(D, meta, k, sampler, steps, 1000 + s, device, r, grid, codec)[0]   # apart from training seeds
+    if meta.get('data') == 'cifar10' and features == 'classifier':   # CPU-scale: the test set in the atlas's classifier's features
+        from diffusion_atlas.metrics import cifar10_eval
+        return cifar10_eval(sample, n=n or 1000, seeds=seeds, clf=clf, device=device, progress=progress, source=cifar10_source)
     if meta.get('data') == 'digits':
         from diffusion_atlas.metrics import digits_eval, PROTOCOL_N
         return digits_eval(sample, n=n or PROTOCOL_N, seeds=seeds, progress=progress)
@@ -183,7 +191,7 @@ def evaluate(D, meta:dict, # a trained model and its checkpoint's description
 def summary_of(ev:dict) -> dict:
     "The headline numbers of an `evaluate` result, flat, for metrics.json"
     out = {}
-    for key in ('digits_fd', 'digits_kid', 'fid'):
+    for key in ('digits_fd', 'digits_kid', 'fid', 'cifar10_fd', 'cifar10_kid'):
         if key in ev: out[key], out[key + '_se'] = round(ev[key]['mean'], 4), round(ev[key]['se'], 4)
     if ev.get('memorisation'): out['memorisation_z'] = round(ev['memorisation']['z'], 2)
     return out
@@ -194,6 +202,10 @@ def format_evaluation(ev:dict) -> str:
         from diffusion_atlas.metrics import format_eval
         return format_eval(ev)
     p = ev['protocol']
+    if 'cifar10_fd' in ev:
+        return (f"CIFAR-10 classifier FD {ev['cifar10_fd']['mean']:.2f} +- {ev['cifar10_fd']['se']:.2f}   KID x 1e3 "
+                f"{ev['cifar10_kid']['mean']:.2f} +- {ev['cifar10_kid']['se']:.2f}   (mean +- SE; not FID)\n"
+                f"  {len(p['seeds'])} seeds x {p['n']} samples vs the {p['n_reference']} test images, in the atlas's CIFAR-10 classifier's features")
     return f"FID {ev['fid']['mean']:.2f} +- {ev['fid']['se']:.2f} (mean +- SE)\n  {len(p['seeds'])} seeds x {p['n']} samples vs the {p['reference']}"
 
 # %% ../nbs/06_cli.ipynb #362746fe
@@ -522,7 +534,8 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     s.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     e = sub.add_parser('eval', help="evaluate a trained run with the atlas's measurement protocol",
                        description='Digits: digits FD and KID over seeds (mean +- SE) and a memorisation check; CIFAR-10: FID '
-                                   'with the bundled Inception network (needs the fid extra; a GPU in practice).')
+                                   'with the bundled Inception network (needs the fid extra; a GPU in practice), or with '
+                                   "--features classifier the atlas's CIFAR-10 classifier FD/KID against the test set (CPU-scale).")
     e.add_argument('run', help='run directory (or its checkpoint.pt)')
     e.add_argument('--sampler', choices=SAMPLERS, metavar='SAMPLER', default=None, help="default: the recipe's")
     e.add_argument('--steps', type=_positive_int, default=None, help="sampler steps (default: the recipe's)")
@@ -537,6 +550,9 @@ def build_parser(load:bool=True, # False: import no chapter (the top-level --hel
     e.add_argument('--n', type=_positive_int, default=None, help='samples per seed (default: 5000 digits, 10000 cifar10)')
     e.add_argument('--seeds', type=_number(int, 2, what='a whole number'), default=5, help='sampling seeds (default: 5)')
     e.add_argument('--cifar10-source', default=None, help='CIFAR-10 ImageFolder directory or .tar.gz (the FID reference)')
+    e.add_argument('--features', choices=('inception', 'classifier'), default='inception',
+                   help="CIFAR-10: inception (FID, the default; a GPU in practice) or classifier (the atlas's CIFAR-10 classifier "
+                        "FD/KID against the test set, CPU-scale; default n 1000)")
     e.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto')
     sub.add_parser('recipes', help='list the recipes: chapter, default sampler, the samplers their models can use')
     sub.add_parser('samplers', help='list the samplers: chapter, family, what each does')
@@ -566,16 +582,19 @@ def run_sample(run, sampler=None, steps=None, n=64, seed=0, out=None, save_tenso
                 class_label=class_label, guidance=guidance, seconds=round(time.time() - t0, 2))
 
 def run_eval(run, sampler=None, steps=None, n=None, seeds=5, cifar10_source=None, device=None, progress=True, grid=None,
-             class_label:int|None=None, guidance:float|None=None, interval:tuple|None=None) -> dict:
-    "Evaluate a trained run with the measurement protocol; writes eval_<sampler>_<steps>[_<grid>].json beside the checkpoint"
+             class_label:int|None=None, guidance:float|None=None, interval:tuple|None=None,
+             features:str='inception', clf=None) -> dict: # CIFAR-10's feature network (`evaluate`)
+    "Evaluate a trained run with the measurement protocol; writes eval_<sampler>_<steps>[_<grid>][_classifier].json beside the checkpoint"
     D, meta = load_denoiser(run, device=default_device(device))
     r = recipe_of(meta)
     sampler, steps = sampler or r.sampler, steps or r.sample_steps
     ev = evaluate(sampling_model(D, meta, class_label, guidance, interval), meta, sampler, steps, n, seeds,
-                  device=default_device(device), cifar10_source=cifar10_source, progress=progress, grid=grid)
+                  device=default_device(device), cifar10_source=cifar10_source, progress=progress, grid=grid,
+                  features=features, clf=clf)
     ev.update(sampler=sampler, steps=steps, grid=grid, class_label=class_label, guidance=guidance, interval=interval)
     run = Path(run); rdir = run if run.is_dir() else run.parent
-    name = f"eval_{sampler}_{steps}{'_' + grid if grid else ''}{_guided_name(class_label, guidance, interval)}.json"
+    name = (f"eval_{sampler}_{steps}{'_' + grid if grid else ''}{_guided_name(class_label, guidance, interval)}"
+            f"{'_classifier' if features == 'classifier' else ''}.json")
     (rdir / name).write_text(json.dumps(ev, indent=2))
     return ev
 
@@ -600,7 +619,8 @@ def main(argv:list|None=None) -> int:
         elif args.command == 'eval':
             iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(format_evaluation(run_eval(args.run, args.sampler, args.steps, args.n, args.seeds, args.cifar10_source, device,
-                                             grid=args.grid, class_label=args.class_label, guidance=args.guidance, interval=iv)))
+                                             grid=args.grid, class_label=args.class_label, guidance=args.guidance, interval=iv,
+                                             features=args.features)))
         else:
             iv = tuple(args.guidance_interval) if args.guidance_interval else None
             print(json.dumps(run_sample(args.run, args.sampler, args.steps, args.n, args.seed, args.out, args.save_tensor, device,
