@@ -69,6 +69,10 @@ def ddpm_transition(process:DiscreteVP, i:Tensor, j:Tensor) -> tuple[Tensor, Ten
     beta = 1 - ai / aj
     return ai, aj, beta, (1 - aj) / (1 - ai) * beta
 
+def _mean_coeffs(ai, aj, beta):
+    "(c0, ct) of the reverse step's mean c0 x0-hat + ct x_i (Ho+20 eq. 7), for floats or tensors alike"
+    return aj ** 0.5 * beta / (1 - ai), (1 - beta) ** 0.5 * (1 - aj) / (1 - ai)
+
 def ddpm_log_variance(process:DiscreteVP, i:Tensor, j:Tensor, variance:str='beta_tilde') -> Tensor:
     "log sigma^2 of the reverse step i -> j, 'beta' or 'beta_tilde'; clipped to log beta-tilde_2 at j = 0 (Ho+20 code)"
     if variance not in ('beta', 'beta_tilde'): raise ValueError(f"variance must be 'beta' or 'beta_tilde' (or a callable), got {variance!r}")
@@ -160,7 +164,7 @@ def sample_ddpm(model, # D(xt, t) -> x0_hat in the process's own variables
         else: x0_hat = eval_denoiser(model, x, t, **cond)
         if clip_x0: x0_hat = x0_hat.clamp(-1, 1)
         ai, aj, beta, bt = ddpm_transition(process, i, j)
-        c0, ct = (aj.sqrt() * beta / (1 - ai)).item(), ((1 - beta).sqrt() * (1 - aj) / (1 - ai)).item()
+        c0, ct = (c.item() for c in _mean_coeffs(ai, aj, beta))
         x_new = c0 * x0_hat + ct * x                                          # Ho+20 eq. (7)
         if j > 0:
             if variance == 'learned': var = learned_variance(process, t, v, r)
@@ -214,7 +218,7 @@ def vlb_terms(denoiser, # D(xt, t) -> x0_hat in the process's own variables
         else: x0_hat = denoiser(xt, t, **cond)
         if clip_x0: x0_hat = x0_hat.clamp(-1, 1)
         ai, aj, beta, bt = (v_.item() for v_ in ddpm_transition(process, i, i - 1))
-        c0, ct = math.sqrt(aj) * beta / (1 - ai), math.sqrt(1 - beta) * (1 - aj) / (1 - ai)
+        c0, ct = _mean_coeffs(ai, aj, beta)
         if variance == 'learned': logvar = learned_variance(process, t, v).log()
         elif callable(variance): logvar = torch.log(torch.as_tensor(variance(xt, t, r), dtype=x0.dtype, device=x0.device))
         else: logvar = torch.as_tensor(ddpm_log_variance(process, i, i - 1, variance).item(), dtype=x0.dtype)
@@ -248,7 +252,7 @@ class HybridObjective:
         L = process._table(lb)
         ai, aj = L[i].exp(), L[i - 1].exp()
         dt = torch.promote_types(x0.dtype, torch.float32)
-        c0, ct = (bcast(c.to(dt), x0) for c in (aj.sqrt() * lb.exp() / (1 - ai), (1 - lb.exp()).sqrt() * (1 - aj) / (1 - ai)))
+        c0, ct = (bcast(c.to(dt), x0) for c in _mean_coeffs(ai, aj, lb.exp()))
         logvar = learned_variance(process, t, v).log()
         mean_p, mean_q = c0 * x0_hat + ct * xt, c0 * x0 + ct * xt
         first = (i == 1).view(-1, *[1] * (x0.ndim - 1))
