@@ -186,17 +186,21 @@ def guided_digits(D, # a trained digits Denoiser: class-conditional for CFG; any
 # %% ../nbs/21_guidance.ipynb #5fa27400
 def guided_scores(D, w:float, clf:nn.Module, # the guided Denoiser, its scale, and the digits classifier that scores
                   x_train:Tensor, y_train:Tensor, # training digits as floats in [-1, 1], and their labels
-                  seeds=(0, 1, 2), n_per_class:int=200, **kw, # `guided_digits`' options (steps, interval, rescale, classifier)
-                 ) -> dict:
-    "Purity and per-class fidelity of `guided_digits` over sampling seeds: class accuracy and mean per-class digits FD, mean +- SE"
-    from diffusion_atlas.metrics import accuracy, digits_fd, mean_se
+                  seeds=(0, 1, 2), n_per_class:int=200, kid_subsets:int=100, **kw, # `guided_digits`' options (steps, interval, rescale, classifier)
+                 ) -> dict: # acc, fd, kid: (mean, SE) over seeds; samples: the last seed's
+    "Purity and per-class fidelity of `guided_digits` over sampling seeds: class accuracy, mean per-class digits FD and KID, mean +- SE"
+    from diffusion_atlas.metrics import accuracy, classifier_features, gaussian_stats, frechet_distance, kid, mean_se, one_thread
     if len(seeds) < 2: raise ValueError(f"a standard error needs at least two seeds, got {list(seeds)}")
-    accs, fds = [], []
+    with one_thread(): f_ref = classifier_features(clf, x_train)
+    ref = {c: (f_ref[y_train == c], gaussian_stats(f_ref[y_train == c])) for c in range(10)}
+    accs, fds, kids = [], [], []
     for seed in seeds:
         xs, ys = guided_digits(D, w, n_per_class=n_per_class, seed=seed, **kw)
         accs.append(accuracy(clf, xs, ys))
-        fds.append(sum(digits_fd(xs[ys == c], x_train[y_train == c], clf).item() for c in range(10)) / 10)
-    return dict(acc=mean_se(accs), fd=mean_se(fds), samples=xs)
+        with one_thread(): f = classifier_features(clf, xs)
+        fds.append(sum(frechet_distance(*gaussian_stats(f[ys == c]), *ref[c][1]).item() for c in range(10)) / 10)
+        kids.append(sum(kid(ref[c][0], f[ys == c], kid_subsets, generator=make_generator(seed))[0].item() for c in range(10)) / 10)
+    return dict(acc=mean_se(accs), fd=mean_se(fds), kid=mean_se(kids), samples=xs)
 
 # %% ../nbs/21_guidance.ipynb #6b5fa756
 def cfg_cifar10_run(images:Tensor, labels:Tensor, # (N, 3, 32, 32) uint8 training images and (N,) labels
