@@ -23,7 +23,7 @@ from .train import train, TrainConfig
 # %% auto #0
 __all__ = ['PRECONDS', 'LOSS_WEIGHTS', 'check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight',
            'soft_score', 'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'FreqPrecond',
-           'OutputWeight', 'soft_time_grid', 'load_folder_64', 'soft_image_run']
+           'OutputWeight', 'PowerTime', 'soft_time_grid', 'sample_soft_ode', 'load_folder_64', 'soft_image_run']
 
 # %% ../nbs/20_soft_diffusion.ipynb #9b520455
 def check_levels(levels) -> Tensor|None:
@@ -60,18 +60,20 @@ class LeveledProcess(Process):
 class BlurNoise(LeveledProcess):
     "Gaussian blur + noise in the DCT basis: a_k = exp(-lam_k sigma_B^2 / 2), sigma_B = blur_max u (Daras+22 sec. 4)"
     def __init__(self, height:int, width:int|None=None,
-                 blur_max:float|None=None, # sigma_B at u = 1 in pixels; None: the lowest non-constant frequency keeps a = 0.01
+                 blur_max:float|None=None, # sigma_B at u = 1 in pixels; None: the lowest non-constant frequency keeps a = `keep`
                  s_min:float=0.01, s_max:float=0.5, # noise at u = 0 and u = 1 (s_min > 0: the score must exist)
                  levels=None, # (K + 1,) table of levels at t = i/K, e.g. a `w2_schedule`; None: u = t
                  prior=None, # a `DiagonalGaussian` fit of the data in the DCT basis, for `prior_sample`
-                 noise_reach:float=1.): # the level at which the noise reaches s_max and stays (1: grows all the way)
+                 noise_reach:float=1., # the level at which the noise reaches s_max and stays (1: grows all the way)
+                 keep:float=0.01): # with blur_max=None: the gain a of the lowest non-constant frequency at u = 1, in (0, 1)
         self.basis = DCTBasis(height, width)
         self.lam = self.basis.laplacian_eigenvalues(torch.float64)
         if blur_max is None:
+            if not 0 < keep < 1: raise ValueError(f"keep is the gain left on the lowest frequency at u = 1 and must lie in (0, 1), got {keep!r}")
             lam1 = min(v for v in (self.lam[1, 0].item() if self.basis.h > 1 else math.inf,
                                    self.lam[0, 1].item() if self.basis.w > 1 else math.inf))
             if not math.isfinite(lam1): raise ValueError("a 1x1 image cannot be blurred")
-            blur_max = math.sqrt(2 * math.log(100) / lam1)
+            blur_max = math.sqrt(2 * math.log(1 / keep) / lam1)
         check_positive('blur_max', blur_max)
         self.blur_max = float(blur_max)
         self._init_noise(s_min, s_max, levels, noise_reach)
@@ -324,6 +326,15 @@ class OutputWeight:
     def __repr__(self): return f'OutputWeight({self.param!r})'
 
 # %% ../nbs/20_soft_diffusion.ipynb #64cbe9b3
+class PowerTime:
+    "Times t = u^p with u ~ U(0, 1): density t^(1/p - 1) / p, more training at small t for p > 1 (1: uniform)"
+    def __init__(self, p:float=1.):
+        check_positive('p', p); self.p = float(p)
+    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
+        return UniformTime(0., 1.)(process, n, generator, device, dtype) ** self.p
+    def __repr__(self): return f'PowerTime({self.p:g})'
+
+# %% ../nbs/20_soft_diffusion.ipynb #4c454261
 def _soft_prior(images) -> dict:
     "The recipe's data-dependent option: the prior's Gaussian fit in the DCT basis, as plain lists"
     fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
@@ -340,12 +351,16 @@ LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
                                                       "Soft Score Matching)", default='unit'),
                               noise_max=Option(float, 'largest noise std s_max (default 0.5)', low=0., default=0.5),
                               noise_reach=Option(float, 'level in (0, 1] at which the noise reaches s_max and stays (default 1)',
-                                                 low=0., default=1.)),
+                                                 low=0., default=1.),
+                              blur_keep=Option(float, 'gain left on the lowest non-constant frequency at the end of the blur, in '
+                                                      '(0, 1) (default 0.01: all but the mean colour erased)', low=0., default=0.01),
+                              t_power=Option(float, 'training times t = u^p, u uniform (default 1: uniform; 2: more than half of '
+                                                    'them below t = 0.3)', low=0., default=1.)),
                  fit=_soft_prior, needs_shape=True)
 def _soft_recipe(sigma_data, image_shape, data, prior=None,
                  # a checkpoint saved before these options existed lacks them and gets these values: the original model
                  # (a new run stores every option, with the defaults declared above for those not given)
-                 precond='residual', loss_weight='soft', noise_max=0.5, noise_reach=1.):
+                 precond='residual', loss_weight='soft', noise_max=0.5, noise_reach=1., blur_keep=0.01, t_power=1.):
     h, w = image_shape[-2:]
     if precond not in PRECONDS: raise ValueError(f"--precond must be one of {', '.join(PRECONDS)}, got {precond!r}")
     if loss_weight not in LOSS_WEIGHTS: raise ValueError(f"--loss-weight must be one of {', '.join(LOSS_WEIGHTS)}, got {loss_weight!r}")
@@ -353,13 +368,14 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
                             DCTBasis(h, w)) if prior is not None else None)
     if fit is None and precond == 'frequency':
         raise ValueError("--precond frequency needs the data's Gaussian fit: build the recipe with recipe_options('soft', images)")
-    p = BlurNoise(h, w, s_min=0.01, s_max=noise_max, prior=fit, noise_reach=noise_reach)
+    p = BlurNoise(h, w, s_min=0.01, s_max=noise_max, prior=fit, noise_reach=noise_reach, keep=blur_keep)
     param = FreqPrecond(fit) if precond == 'frequency' else ResidualParam()
     weight = {'unit': OutputWeight(param), 'x0': UnitWeight(), 'snr': SNRWeight(), 'soft': SoftWeight()}[loss_weight]
     # the uniform grid was measured better for the residual network trained on every frequency (the experiments below); the
     # other models, including every checkpoint from before these options, keep the Wasserstein grid they were measured with
     sampler = 'soft-momentum-uniform' if precond == 'residual' and loss_weight in ('unit', 'x0') else 'soft-momentum'
-    return Recipe('soft', p, param, Objective(UniformTime(0., 1.), weight), 1000., sampler, 25,
+    times = UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power)        # runs from before the option keep UniformTime
+    return Recipe('soft', p, param, Objective(times, weight), 1000., sampler, 25,
                   f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
                   '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive'))
 
@@ -389,6 +405,32 @@ def _draw_soft_momentum_uniform(D, recipe, shape, steps, generator, device):
 def _draw_soft_naive(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_naive(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator)
+
+# %% ../nbs/20_soft_diffusion.ipynb #aadc8267
+def sample_soft_ode(denoiser, # D(xt, t) -> x0_hat
+                    process:Process, # a process of the frame with s(t) > 0 (BlurNoise, MaskNoise, ...)
+                    x:Tensor, # (B, ...) start at time ts[0], e.g. process.prior_sample(shape)
+                    ts:Tensor, # (N + 1,) strictly decreasing times
+                    *, order:int=2, # 1: Euler in lambda = a/s (one evaluation per step); 2: the trapezoid (two)
+                    callback=None, **cond) -> Tensor: # (B, ...) at ts[-1]
+    "Probability-flow ODE of a corruption process, per coordinate dw = u0_hat dlambda (w = u/s, lambda = a/s): Euler or Heun"
+    if order not in (1, 2): raise ValueError(f"order must be 1 (Euler) or 2 (trapezoid), got {order!r}")
+    ts = check_times(process, ts, x)
+    def step(x0_hat, t, r):                                      # C_r x0 + (s_r / s_t)(x_t - C_t x0)
+        yt, st = process.marginal(x0_hat, t); yr, sr = process.marginal(x0_hat, r)
+        return yr + sr / st * (x - yt)
+    for i in range(len(ts) - 1):
+        t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
+        x0_hat = eval_denoiser(denoiser, x, t, **cond)
+        if order == 2: x0_hat = (x0_hat + eval_denoiser(denoiser, step(x0_hat, t, r), r, **cond)) / 2
+        x = step(x0_hat, t, r)
+        if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
+    return x
+
+@register_sampler('soft-heun', '20', 'the probability-flow ODE, trapezoid in a/s per frequency (2 evaluations per step), uniform grid')
+def _draw_soft_heun(D, recipe, shape, steps, generator, device):
+    p = D.process
+    return sample_soft_ode(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device, 'uniform'))
 
 # %% ../nbs/20_soft_diffusion.ipynb #7e903e37
 def load_folder_64(root, # a folder of face images (any layout), e.g. aligned CelebA

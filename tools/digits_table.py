@@ -36,6 +36,10 @@ RUNS = {  # name: extra command-line arguments
     # more noise at the end of the corruption (the default reaches 0.5): does the sampler need room to correct?
     'soft-noise-1': ['--recipe', 'soft', '--noise-max', '1'], 'soft-noise-2': ['--recipe', 'soft', '--noise-max', '2'],
     'soft-noise-4': ['--recipe', 'soft', '--noise-max', '4'],
+    # less blur at the end of the corruption (the default leaves 0.01 of the lowest frequency: all but the mean colour erased)
+    'soft-keep-0.1': ['--recipe', 'soft', '--blur-keep', '0.1'], 'soft-keep-0.3': ['--recipe', 'soft', '--blur-keep', '0.3'],
+    # more training where the network fails (t < 0.3): times t = u^p
+    'soft-tpow-2': ['--recipe', 'soft', '--t-power', '2'], 'soft-tpow-3': ['--recipe', 'soft', '--t-power', '3'],
 }
 
 def run(name, steps, root, seed=0, eval_seeds=None):
