@@ -377,7 +377,7 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     times = UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power)        # runs from before the option keep UniformTime
     return Recipe('soft', p, param, Objective(times, weight), 1000., sampler, 25,
                   f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
-                  '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive'))
+                  '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive', 'soft-heun'))
 
 def soft_time_grid(process, steps:int, device=None,
                    grid:str='w2', # 'w2': equal Wasserstein-2 steps under the prior's Gaussian fit (uniform without a prior); 'uniform'
