@@ -293,11 +293,12 @@ def w2_schedule(gauss:DiagonalGaussian, # Gaussian fit of the data in the proces
 # %% ../nbs/20_soft_diffusion.ipynb #2281800c
 class FreqPrecond(Param):
     "Preconditioning per coordinate of the basis: D = the data fit's linear denoiser + sqrt(its error variance) F (EDM's c_skip, c_out, c_in per frequency)"
-    def __init__(self, gauss:DiagonalGaussian): # the data's Gaussian fit in the process's basis (`DiagonalGaussian.fit`)
+    def __init__(self, gauss:DiagonalGaussian, # the data's Gaussian fit in the process's basis (`DiagonalGaussian.fit`)
+                 skip:bool=True, out:bool=True, inp:bool=True): # each part on, or off as in `ResidualParam` (skip x_t, c_out = c_in = 1)
         if not (gauss.var > 0).all():
             raise ValueError("the Gaussian fit has a coordinate with zero variance, where c_out = 0 leaves the network no target: "
                              "fit it on more (or non-constant) images")
-        self.gauss = gauss
+        self.gauss, self.skip, self.out, self.inp = gauss, bool(skip), bool(out), bool(inp)
     def _parts(self, process:Process, t:Tensor, u:Tensor):
         "(gain g, offset b, c_out, c_in): skip = g u + b is E[u0 | u_t] under the fit, c_out^2 its error variance P"
         self.gauss._check(process)
@@ -306,17 +307,21 @@ class FreqPrecond(Param):
         r2 = a**2 * v + s**2                                       # variance of u_t under the fit
         g = a * v / r2
         c_in = bcast(((a**2 * (v + mu**2) + s**2).expand_as(u).flatten(1).mean(1)).rsqrt(), u)   # one scalar per example
-        return g, (1 - g * a) * mu, (v * s**2 / r2).sqrt(), c_in
+        c_out = (v * s**2 / r2).sqrt()
+        one = torch.ones_like(g)
+        return (g, (1 - g * a) * mu) if self.skip else (one, 0 * one), c_out if self.out else one, c_in if self.inp else torch.ones_like(c_in)
     def coeffs(self, process, t, u):
         "(c_skip, c_out, c_in, c_noise); c_skip is the gain g only: the skip also has an offset, so use `combine` and `target`"
-        g, _, c_out, c_in = self._parts(process, t, u); return g, c_out, c_in, t
+        (g, _), c_out, c_in = self._parts(process, t, u); return g, c_out, c_in, t
     def combine(self, process, xt, t, out):
-        U = process.basis; u = U.fwd(xt); g, b, c_out, _ = self._parts(process, t, u)
+        U = process.basis; u = U.fwd(xt); (g, b), c_out, _ = self._parts(process, t, u)
         return U.inv(g * u + b + c_out * U.fwd(out))
     def target(self, process, xt, t, x0):
-        U = process.basis; u = U.fwd(xt); g, b, c_out, _ = self._parts(process, t, u)
+        U = process.basis; u = U.fwd(xt); (g, b), c_out, _ = self._parts(process, t, u)
         return U.inv((U.fwd(x0) - g * u - b) / c_out)
-    def __repr__(self): return f'FreqPrecond({self.gauss!r})'
+    def __repr__(self):
+        off = [n for n, on in (('skip', self.skip), ('out', self.out), ('inp', self.inp)) if not on]
+        return f"FreqPrecond({self.gauss!r}{''.join(f', {n}=False' for n in off)})"
 
 class OutputWeight:
     "lambda = 1 / c_out^2 per coordinate: unit weight on every coordinate of the network's target (EDM's lambda, Karras+22 Table 1)"
@@ -340,12 +345,14 @@ def _soft_prior(images) -> dict:
     fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
     return dict(prior=dict(mean=fit.mean.tolist(), var=fit.var.tolist()))
 
-PRECONDS = ('residual', 'frequency')
+PRECONDS = ('residual', 'frequency', 'linear-skip', 'error-scale', 'input-scale')
 LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
 
 @register_recipe('soft', '20', 'Soft Diffusion: DCT blur + noise, residual x0-prediction trained on every frequency, momentum sampler (Daras+22; chapter 20)',
-                 options=dict(precond=Option(str, "residual (x0 = x_t + F; the default) or frequency (the data fit's linear "
-                                                  "denoiser + a unit-variance correction per frequency)", default='residual'),
+                 options=dict(precond=Option(str, "residual (x0 = x_t + F; the default), frequency (the data fit's linear "
+                                                  "denoiser + a unit-variance correction per frequency), or one part of the "
+                                                  "latter on the residual model: linear-skip, error-scale or input-scale",
+                                             default='residual'),
                               loss_weight=Option(str, "unit (1 / c_out^2: every frequency of the network's target alike; the default), "
                                                       "x0 (x0-MSE), snr (a^2 / s^2: Soft Score Matching over s^2) or soft (a^2: "
                                                       "Soft Score Matching)", default='unit'),
@@ -366,14 +373,15 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     if loss_weight not in LOSS_WEIGHTS: raise ValueError(f"--loss-weight must be one of {', '.join(LOSS_WEIGHTS)}, got {loss_weight!r}")
     fit = (DiagonalGaussian(torch.tensor(prior['mean'], dtype=torch.float64), torch.tensor(prior['var'], dtype=torch.float64),
                             DCTBasis(h, w)) if prior is not None else None)
-    if fit is None and precond == 'frequency':
-        raise ValueError("--precond frequency needs the data's Gaussian fit: build the recipe with recipe_options('soft', images)")
+    if fit is None and precond != 'residual':
+        raise ValueError(f"--precond {precond} needs the data's Gaussian fit: build the recipe with recipe_options('soft', images)")
     p = BlurNoise(h, w, s_min=0.01, s_max=noise_max, prior=fit, noise_reach=noise_reach, keep=blur_keep)
-    param = FreqPrecond(fit) if precond == 'frequency' else ResidualParam()
+    param = (ResidualParam() if precond == 'residual' else
+             FreqPrecond(fit, *{'frequency': (1, 1, 1), 'linear-skip': (1, 0, 0), 'error-scale': (0, 1, 0), 'input-scale': (0, 0, 1)}[precond]))
     weight = {'unit': OutputWeight(param), 'x0': UnitWeight(), 'snr': SNRWeight(), 'soft': SoftWeight()}[loss_weight]
     # the uniform grid was measured better for the residual network trained on every frequency (the experiments below); the
     # other models, including every checkpoint from before these options, keep the Wasserstein grid they were measured with
-    sampler = 'soft-momentum-uniform' if precond == 'residual' and loss_weight in ('unit', 'x0') else 'soft-momentum'
+    sampler = 'soft-momentum-uniform' if precond != 'frequency' and loss_weight in ('unit', 'x0') else 'soft-momentum'
     times = UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power)        # runs from before the option keep UniformTime
     return Recipe('soft', p, param, Objective(times, weight), 1000., sampler, 25,
                   f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
