@@ -40,9 +40,11 @@ RUNS = {  # name: extra command-line arguments
     'soft-keep-0.1': ['--recipe', 'soft', '--blur-keep', '0.1'], 'soft-keep-0.3': ['--recipe', 'soft', '--blur-keep', '0.3'],
     # more training where the network fails (t < 0.3): times t = u^p
     'soft-tpow-2': ['--recipe', 'soft', '--t-power', '2'], 'soft-tpow-3': ['--recipe', 'soft', '--t-power', '3'],
-    # per-frequency preconditioning one part at a time, each on the default model (residual network, x0-MSE, uniform grid)
-    'soft-linear-skip': ['--recipe', 'soft', '--precond', 'linear-skip'], 'soft-error-scale': ['--recipe', 'soft', '--precond', 'error-scale'],
-    'soft-input-scale': ['--recipe', 'soft', '--precond', 'input-scale'],
+    # per-frequency preconditioning one part at a time, each on the default model (residual network, x0-MSE, uniform grid):
+    # the loss stays the x0-MSE (for the residual network the default 'unit' weight is that too), so only the parametrisation changes
+    'soft-linear-skip': ['--recipe', 'soft', '--precond', 'linear-skip', '--loss-weight', 'x0'],
+    'soft-error-scale': ['--recipe', 'soft', '--precond', 'error-scale', '--loss-weight', 'x0'],
+    'soft-input-scale': ['--recipe', 'soft', '--precond', 'input-scale', '--loss-weight', 'x0'],
 }
 
 def run(name, steps, root, seed=0, eval_seeds=None):
