@@ -34,7 +34,9 @@ def ddim_posterior(process:Process, # the forward process (any basis; Gaussian f
     at, st = process.coeffs(t, ut); ar, sr = process.coeffs(r, ut)
     k = at / ar
     v = (st**2 - k**2 * sr**2).clamp_min(0)                  # DDPM's transition variance from r to t
-    std = eta * (v * sr**2 / st**2).sqrt()                   # eq. (16): eta x DDPM's posterior std
+    # eq. (16): eta x DDPM's posterior std; at eta = 0 exactly zero, also where a coordinate is erased (a_t = a_r = 0, as under
+    # chapter 20's masking), for which k and the DDPM variance are undefined
+    std = eta * (v * sr**2 / st**2).sqrt() if eta > 0 else torch.zeros_like(v)
     eps = (ut - at * u0) / st                                # the noise that takes x0 to x_t
     mean = ar * u0 + (sr**2 - std**2).clamp_min(0).sqrt() * eps
     return U.inv(mean), std
