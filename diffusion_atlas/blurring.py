@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 from .core import bcast
-from .space import Process, DCTBasis, VPCosine, EpsParam, Objective, UniformTime, SNRWeight
+from .space import Process, DCTBasis, VPCosine, EpsParam, VParam, Objective, UniformTime, SNRWeight, VWeight
 from .recipes import Recipe, Option, register_recipe
 
 # %% auto #0
@@ -81,14 +81,19 @@ def blur_posterior(process:BlurProcess, zt:Tensor, # (B, C, H, W) the current im
 
 # %% ../nbs/19_blurring.ipynb #a1ca9d3a
 @register_recipe('blur', '19', 'blurring diffusion: DCT blur + cosine noise, eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23)',
-                 options=dict(blur_max=Option(float, "largest blur std in pixels (default 20 * H / 32, the paper's 20 at 32x32; 0 is VP cosine)", low=0.)),
+                 options=dict(blur_max=Option(float, "largest blur std in pixels (default 20 * H / 32, the paper's 20 at 32x32; 0 is VP cosine)", low=0.),
+                              param=Option(str, "eps (the paper's eps-prediction and eps-MSE, which weights each frequency's x0 error "
+                                                "by its SNR; the default) or v (v-prediction and v-MSE, weight 1 + SNR: the frequencies "
+                                                "the blur hides are trained too, as chapter 20 found Soft Diffusion needs)", default='eps')),
                  needs_shape=True)
-def _blur_recipe(sigma_data, image_shape, data, blur_max=None):
+def _blur_recipe(sigma_data, image_shape, data, blur_max=None, param='eps'):
     h, w = image_shape[-2:]
+    if param not in ('eps', 'v'): raise ValueError(f"--param must be eps or v, got {param!r}")
     smax = 20. * h / 32 if blur_max is None else blur_max    # the paper's 20 at 32x32: the same relative blur at other sizes
-    return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), EpsParam(), Objective(UniformTime(0., 1.), SNRWeight()),
+    pm, weight = (EpsParam(), SNRWeight()) if param == 'eps' else (VParam(), VWeight())
+    return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), pm, Objective(UniformTime(0., 1.), weight),
                   1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
-                  'eps-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
+                  f'{param}-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
                   samplers=('posterior',))
 
 # %% ../nbs/19_blurring.ipynb #9b8a9c29
