@@ -11,6 +11,7 @@ from .core import bcast, randn, randn_like, check_finite
 from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser,
                                    Objective, UniformTime, SNRWeight, UnitWeight)
 from .recipes import Recipe, register_recipe, register_sampler, Option
+from .ddim import ddim_posterior
 from .data import to_float
 from pathlib import Path
 import numpy as np
@@ -65,10 +66,13 @@ class BlurNoise(LeveledProcess):
                  levels=None, # (K + 1,) table of levels at t = i/K, e.g. a `w2_schedule`; None: u = t
                  prior=None, # a `DiagonalGaussian` fit of the data in the DCT basis, for `prior_sample`
                  noise_reach:float=1., # the level at which the noise reaches s_max and stays (1: grows all the way)
-                 keep:float=0.01): # with blur_max=None: the gain a of the lowest non-constant frequency at u = 1, in (0, 1)
+                 keep:float|None=None): # instead of blur_max: the gain a of the lowest non-constant frequency at u = 1, in (0, 1); default 0.01
         self.basis = DCTBasis(height, width)
         self.lam = self.basis.laplacian_eigenvalues(torch.float64)
+        if blur_max is not None and keep is not None:
+            raise ValueError("give blur_max (the blur at u = 1 in pixels) or keep (the lowest frequency's gain there), not both")
         if blur_max is None:
+            keep = 0.01 if keep is None else keep
             if not 0 < keep < 1: raise ValueError(f"keep is the gain left on the lowest frequency at u = 1 and must lie in (0, 1), got {keep!r}")
             lam1 = min(v for v in (self.lam[1, 0].item() if self.basis.h > 1 else math.inf,
                                    self.lam[0, 1].item() if self.basis.w > 1 else math.inf))
@@ -360,7 +364,8 @@ LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
                               noise_reach=Option(float, 'level in (0, 1] at which the noise reaches s_max and stays (default 1)',
                                                  low=0., default=1.),
                               blur_keep=Option(float, 'gain left on the lowest non-constant frequency at the end of the blur, in '
-                                                      '(0, 1) (default 0.01: all but the mean colour erased)', low=0., default=0.01),
+                                                      '(0, 1) (default 0.1, measured better over three trainings than the first '
+                                                      'experiments\' 0.01, which erases all but the mean colour)', low=0., default=0.1),
                               t_power=Option(float, 'training times t = u^p, u uniform (default 1: uniform; 2: more than half of '
                                                     'them below t = 0.3)', low=0., default=1.)),
                  fit=_soft_prior, needs_shape=True)
@@ -371,6 +376,8 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     h, w = image_shape[-2:]
     if precond not in PRECONDS: raise ValueError(f"--precond must be one of {', '.join(PRECONDS)}, got {precond!r}")
     if loss_weight not in LOSS_WEIGHTS: raise ValueError(f"--loss-weight must be one of {', '.join(LOSS_WEIGHTS)}, got {loss_weight!r}")
+    if not 0 < blur_keep < 1: raise ValueError(f"--blur-keep is the gain left on the lowest frequency and must lie in (0, 1), got {blur_keep!r}")
+    if not t_power > 0: raise ValueError(f"--t-power must be positive (1: uniform training times), got {t_power!r}")
     fit = (DiagonalGaussian(torch.tensor(prior['mean'], dtype=torch.float64), torch.tensor(prior['var'], dtype=torch.float64),
                             DCTBasis(h, w)) if prior is not None else None)
     if fit is None and precond != 'residual':
@@ -379,12 +386,13 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     param = (ResidualParam() if precond == 'residual' else
              FreqPrecond(fit, *{'frequency': (1, 1, 1), 'linear-skip': (1, 0, 0), 'error-scale': (0, 1, 0), 'input-scale': (0, 0, 1)}[precond]))
     weight = {'unit': OutputWeight(param), 'x0': UnitWeight(), 'snr': SNRWeight(), 'soft': SoftWeight()}[loss_weight]
-    # the uniform grid was measured better for the residual network trained on every frequency (the experiments below); the
-    # other models, including every checkpoint from before these options, keep the Wasserstein grid they were measured with
+    # the uniform grid was measured better for the residual network trained on every frequency (the experiments below), and the
+    # single parts of the preconditioning, all measured on it, keep it; the full per-frequency preconditioning and the Soft Score
+    # Matching models, including every checkpoint from before these options, keep the Wasserstein grid they were measured with
     sampler = 'soft-momentum-uniform' if precond != 'frequency' and loss_weight in ('unit', 'x0') else 'soft-momentum'
     times = UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power)        # runs from before the option keep UniformTime
     return Recipe('soft', p, param, Objective(times, weight), 1000., sampler, 25,
-                  f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, momentum sampler '
+                  f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, training times {times!r}, momentum sampler '
                   '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive', 'soft-heun'))
 
 def soft_time_grid(process, steps:int, device=None,
@@ -424,14 +432,12 @@ def sample_soft_ode(denoiser, # D(xt, t) -> x0_hat
     "Probability-flow ODE of a corruption process, per coordinate dw = u0_hat dlambda (w = u/s, lambda = a/s): Euler or Heun"
     if order not in (1, 2): raise ValueError(f"order must be 1 (Euler) or 2 (trapezoid), got {order!r}")
     ts = check_times(process, ts, x)
-    def step(x0_hat, t, r):                                      # C_r x0 + (s_r / s_t)(x_t - C_t x0)
-        yt, st = process.marginal(x0_hat, t); yr, sr = process.marginal(x0_hat, r)
-        return yr + sr / st * (x - yt)
+    step = lambda x, x0_hat, t, r: ddim_posterior(process, x, x0_hat, t, r)[0]   # C_r x0 + (s_r / s_t)(x_t - C_t x0): DDIM's
     for i in range(len(ts) - 1):
         t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
         x0_hat = eval_denoiser(denoiser, x, t, **cond)
-        if order == 2: x0_hat = (x0_hat + eval_denoiser(denoiser, step(x0_hat, t, r), r, **cond)) / 2
-        x = step(x0_hat, t, r)
+        if order == 2: x0_hat = (x0_hat + eval_denoiser(denoiser, step(x, x0_hat, t, r), r, **cond)) / 2
+        x = step(x, x0_hat, t, r)
         if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
     return x
 
@@ -456,7 +462,7 @@ def load_folder_64(root, # a folder of face images (any layout), e.g. aligned Ce
 def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
                    *, steps:int=400_000, batch_size:int=256,
                    net_kw:dict|None=None, # overrides of the DDPM++ U-Net below
-                   precond:str='residual', loss_weight:str='unit', # the soft recipe's options (chapter 20's experiments)
+                   precond:str='residual', loss_weight:str='unit', blur_keep:float=0.1, # the soft recipe's options (chapter 20's experiments)
                    n_samples:int=50_000, sample_batch:int=500, n_steps:int=100, # Momentum Sampler steps
                    grid:str='uniform', # 'uniform': uniform in t (better on digits, above); 'w2': equal Wasserstein steps (the paper's)
                    w2_grid:int=2001, # resolution of w2_schedule's search
@@ -464,7 +470,8 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
     "Soft Diffusion (blur + noise, Daras+22) as the `soft` recipe on uint8 images with the atlas's DDPM++; Momentum samples, bf16"
     if grid not in ('w2', 'uniform'): raise ValueError(f"grid must be 'w2' or 'uniform', got {grid!r}")
     device, res = torch.device(device), images.shape[-1]
-    r = _soft_recipe(0.5, tuple(images.shape[1:]), None, **_soft_prior(images), precond=precond, loss_weight=loss_weight)
+    r = _soft_recipe(0.5, tuple(images.shape[1:]), None, **_soft_prior(images), precond=precond, loss_weight=loss_weight,
+                     blur_keep=blur_keep)
     p = r.process
     net = edm_ddpmpp_cifar10(**{**dict(img_resolution=res, noise_scale=1000., augment_dim=0,
                                        channel_mult=(1, 2, 2, 2) if res == 64 else (2, 2, 2)), **(net_kw or {})})

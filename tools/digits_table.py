@@ -16,41 +16,67 @@ import argparse, json, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+def soft(*extra):
+    """The soft recipe with `extra`; the options whose defaults chapter 20 changed are pinned to the values of its first
+    experiments (residual network, the lowest frequency blurred to 0.01) unless `extra` sets them, so that a row names one
+    model whatever the recipe's defaults are"""
+    pins = [x for flag, value in (('--precond', 'residual'), ('--blur-keep', '0.01')) if flag not in extra for x in (flag, value)]
+    args = ['--recipe', 'soft', *extra, *pins]
+    _PINNED[tuple(args)] = len(pins)
+    return args
+
+_PINNED = {}   # a soft row's arguments: how many of them, at the end, are pins
+
+def _unpinned(args):
+    "The row's arguments as recorded before the pins (when the pinned values were the recipe's defaults): the same model"
+    return args[:len(args) - _PINNED.get(tuple(args), 0)]
+
 RUNS = {  # name: extra command-line arguments
     'edm': ['--recipe', 'edm'], 'vp': ['--recipe', 'vp'],
     'blur-0': ['--recipe', 'blur', '--blur-max', '0'], 'blur-1': ['--recipe', 'blur', '--blur-max', '1'],
     'blur-5': ['--recipe', 'blur', '--blur-max', '5'], 'blur-20': ['--recipe', 'blur', '--blur-max', '20'],
     'ihdm': ['--recipe', 'ihdm'],
+    # chapter 19 with chapter 20's finding: v-prediction and v-MSE, so that the frequencies the blur hides are trained too
+    'blur-5-v': ['--recipe', 'blur', '--blur-max', '5', '--param', 'v'],
     # chapter 20's experiments: the soft recipe's preconditioning, loss weight and noise schedule, one change at a time
-    # ('soft' is the recipe's default model: residual, unit weight, i.e. x0-MSE on every frequency), all scored with the
-    # Momentum Sampler on the Wasserstein grid (the recipe now samples on a uniform grid by default; chapter 20 compares them)
-    'soft': ['--recipe', 'soft', '--sampler', 'soft-momentum'],
-    'soft-uniform': ['--recipe', 'soft'],      # the same model with the recipe's default sampler (25 steps, uniform grid)
-    'soft-residual-ssm': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight', 'soft'],
-    'soft-frequency-snr': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'snr'],
-    'soft-frequency-unit': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'unit'],
-    'soft-frequency-x0': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'x0'],
-    'soft-paper-noise': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--noise-max', '0.1', '--noise-reach', '0.25'],
-    'soft-residual-ssm-paper-noise': ['--recipe', 'soft', '--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight',
-                                      'soft', '--noise-max', '0.1', '--noise-reach', '0.25'],
+    # ('soft' is the model of the first experiments: residual, unit weight, i.e. x0-MSE on every frequency). The rows that
+    # name --sampler soft-momentum are scored on the Wasserstein grid; the others with the recipe's default for their model,
+    # the uniform grid (chapter 20 compares the two)
+    'soft': soft('--sampler', 'soft-momentum'),
+    'soft-uniform': soft(),      # the same model with the recipe's default sampler (25 steps, uniform grid)
+    'soft-residual-ssm': soft('--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight', 'soft'),
+    'soft-frequency-snr': soft('--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'snr'),
+    'soft-frequency-unit': soft('--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'unit'),
+    'soft-frequency-x0': soft('--sampler', 'soft-momentum', '--precond', 'frequency', '--loss-weight', 'x0'),
+    'soft-paper-noise': soft('--sampler', 'soft-momentum', '--noise-max', '0.1', '--noise-reach', '0.25'),
+    'soft-residual-ssm-paper-noise': soft('--sampler', 'soft-momentum', '--precond', 'residual', '--loss-weight',
+                                      'soft', '--noise-max', '0.1', '--noise-reach', '0.25'),
     # more noise at the end of the corruption (the default reaches 0.5): does the sampler need room to correct?
-    'soft-noise-1': ['--recipe', 'soft', '--noise-max', '1'], 'soft-noise-2': ['--recipe', 'soft', '--noise-max', '2'],
-    'soft-noise-4': ['--recipe', 'soft', '--noise-max', '4'],
+    'soft-noise-1': soft('--noise-max', '1'), 'soft-noise-2': soft('--noise-max', '2'),
+    'soft-noise-4': soft('--noise-max', '4'),
     # less blur at the end of the corruption (the default leaves 0.01 of the lowest frequency: all but the mean colour erased)
-    'soft-keep-0.1': ['--recipe', 'soft', '--blur-keep', '0.1'], 'soft-keep-0.3': ['--recipe', 'soft', '--blur-keep', '0.3'],
+    'soft-keep-0.1': soft('--blur-keep', '0.1'), 'soft-keep-0.3': soft('--blur-keep', '0.3'),
     # more training where the network fails (t < 0.3): times t = u^p
-    'soft-tpow-2': ['--recipe', 'soft', '--t-power', '2'], 'soft-tpow-3': ['--recipe', 'soft', '--t-power', '3'],
+    'soft-tpow-2': soft('--t-power', '2'), 'soft-tpow-3': soft('--t-power', '3'),
     # per-frequency preconditioning one part at a time, each on the default model (residual network, x0-MSE, uniform grid):
     # the loss stays the x0-MSE (for the residual network the default 'unit' weight is that too), so only the parametrisation changes
-    'soft-linear-skip': ['--recipe', 'soft', '--precond', 'linear-skip', '--loss-weight', 'x0'],
-    'soft-error-scale': ['--recipe', 'soft', '--precond', 'error-scale', '--loss-weight', 'x0'],
-    'soft-input-scale': ['--recipe', 'soft', '--precond', 'input-scale', '--loss-weight', 'x0'],
+    'soft-linear-skip': soft('--precond', 'linear-skip', '--loss-weight', 'x0'),
+    'soft-error-scale': soft('--precond', 'error-scale', '--loss-weight', 'x0'),
+    'soft-input-scale': soft('--precond', 'input-scale', '--loss-weight', 'x0'),
+    # the two changes that helped at seed 0, together
+    'soft-input-keep-0.1': soft('--precond', 'input-scale', '--loss-weight', 'x0', '--blur-keep', '0.1'),
+    # ... and with training times t = u^0.5: more of the training at large t, the direction t^2 and t^3 did not try
+    'soft-input-keep-0.1-tpow-0.5': soft('--precond', 'input-scale', '--loss-weight', 'x0', '--blur-keep', '0.1',
+                                     '--t-power', '0.5'),
 }
 
 def run(name, steps, root, seed=0, eval_seeds=None):
     out = root / name
     m, args = out / 'metrics.json', root / f'{name}.args.json'
-    want = RUNS[name] + (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds is not None else [])
+    flags = (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds is not None else [])
+    want = RUNS[name] + flags
+    if args.exists() and json.loads(args.read_text()) == _unpinned(RUNS[name]) + flags != want:
+        args.write_text(json.dumps(want))          # recorded before the pins, with the same model: record it with them
     if m.exists() and json.loads(m.read_text())['steps'] == steps:
         if args.exists() and json.loads(args.read_text()) != want:            # the name now means another model
             print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {want}: delete it or use another --root',
