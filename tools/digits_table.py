@@ -37,7 +37,7 @@ RUNS = {  # name: extra command-line arguments
     'blur-5': ['--recipe', 'blur', '--blur-max', '5'], 'blur-20': ['--recipe', 'blur', '--blur-max', '20'],
     'ihdm': ['--recipe', 'ihdm'],
     # chapter 19 with chapter 20's finding: v-prediction and v-MSE, so that the frequencies the blur hides are trained too
-    'blur-5-v': ['--recipe', 'blur', '--blur-max', '5', '--param', 'v'],
+    'blur-5-v': ['--recipe', 'blur', '--blur-max', '5', '--param', 'v'], 'blur-0-v': ['--recipe', 'blur', '--blur-max', '0', '--param', 'v'],
     # chapter 20's experiments: the soft recipe's preconditioning, loss weight and noise schedule, one change at a time
     # ('soft' is the model of the first experiments: residual, unit weight, i.e. x0-MSE on every frequency). The rows that
     # name --sampler soft-momentum are scored on the Wasserstein grid; the others with the recipe's default for their model,
