@@ -56,6 +56,7 @@ RUNS = {  # name: extra command-line arguments
     'soft-noise-4': soft('--noise-max', '4'),
     # less blur at the end of the corruption (the default leaves 0.01 of the lowest frequency: all but the mean colour erased)
     'soft-keep-0.1': soft('--blur-keep', '0.1'), 'soft-keep-0.3': soft('--blur-keep', '0.3'),
+    'soft-keep-0.05': soft('--blur-keep', '0.05'), 'soft-keep-0.2': soft('--blur-keep', '0.2'),
     # more training where the network fails (t < 0.3): times t = u^p
     'soft-tpow-2': soft('--t-power', '2'), 'soft-tpow-3': soft('--t-power', '3'),
     # per-frequency preconditioning one part at a time, each on the default model (residual network, x0-MSE, uniform grid):
