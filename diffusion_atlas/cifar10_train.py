@@ -112,27 +112,33 @@ def train_throughput(models:dict, # name -> (network, forward(net, x, noise) -> 
                      batch_size:int=32, img_resolution:int=32, channels:int=3,
                      rounds:int=5, steps_per_round:int=2, warmup:int=2, # timed rounds, each `steps_per_round` steps per network
                      device='cpu', amp:bool=False, # bf16 autocast
-                     channels_last:bool=False, compile:bool=False, lr:float=1e-4) -> dict:
+                     channels_last:bool|set=False, # True: every network in channels_last; a set of names: those networks only
+                     compile:bool=False, lr:float=1e-4) -> dict:
     "Adam steps of several networks on the same batches, alternated round by round: img/s, ratio to the first (mean +- SE), memory"
     from diffusion_atlas.metrics import mean_se
+    if not isinstance(channels_last, bool):
+        unknown = set(channels_last) - set(models)
+        if unknown: raise ValueError(f"channels_last names networks that are not in models: {sorted(unknown)}; models: {list(models)}")
     device = torch.device(device)
     g = torch.Generator(device).manual_seed(0)
-    x = torch.randn(batch_size, channels, img_resolution, img_resolution, device=device, generator=g)
+    x0 = torch.randn(batch_size, channels, img_resolution, img_resolution, device=device, generator=g)
     noise = torch.rand(batch_size, device=device, generator=g)
-    if channels_last: x = x.to(memory_format=torch.channels_last)
     steps, out = {}, {}
     for name, (net, fwd) in models.items():
+        cl = channels_last if isinstance(channels_last, bool) else name in channels_last
         net = net.to(device).train()
-        if channels_last: net = net.to(memory_format=torch.channels_last)
+        if cl: net = net.to(memory_format=torch.channels_last)
+        x = x0.to(memory_format=torch.channels_last) if cl else x0      # the same values in either layout
         opt = torch.optim.Adam(net.parameters(), lr=lr)
         run = torch.compile(net) if compile else net
-        def step(run=run, fwd=fwd, opt=opt):
+        def step(run=run, fwd=fwd, opt=opt, x=x):
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 loss = (fwd(run, x, noise).float() - x).square().mean()   # a target, so zero-initialised outputs still learn
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             saved = saved_for_backward_bytes(lambda: fwd(net, x, noise))
-        out[name] = dict(params=sum(p.numel() for p in net.parameters()), saved_mib=saved / 2**20, seconds=[], peak_gib=float('nan'))
+        out[name] = dict(params=sum(p.numel() for p in net.parameters()), saved_mib=saved / 2**20, seconds=[], peak_gib=float('nan'),
+                         channels_last=cl)
         steps[name] = step
     sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
     for name, step in steps.items():
@@ -155,12 +161,13 @@ def train_throughput(models:dict, # name -> (network, forward(net, x, noise) -> 
 
 def print_throughput(res:dict, title:str=''):
     "A `train_throughput` result as a table"
-    first = next(iter(res))
+    first, w = next(iter(res)), max(12, 2 + max(map(len, res)))
     if title: print(title)
-    print(f"{'network':<12}{'params':>10}{'img/s':>9}{'saved for bwd':>15}{'peak GPU':>10}   speed vs {first}")
+    print(f"{'network':<{w}}{'layout':<15}{'params':>8}{'img/s':>9}{'saved for bwd':>15}{'peak GPU':>10}   speed vs {first}")
     for n, o in res.items():
         peak = f"{o['peak_gib']:.2f} GiB" if o['peak_gib'] == o['peak_gib'] else '-'
-        print(f"{n:<12}{o['params'] / 1e6:>9.2f}M{o['img_per_s']:>9.1f}{o['saved_mib']:>11.1f} MiB{peak:>10}   "
+        layout = 'channels_last' if o.get('channels_last') else 'default'
+        print(f"{n:<{w}}{layout:<15}{o['params'] / 1e6:>7.2f}M{o['img_per_s']:>9.1f}{o['saved_mib']:>11.1f} MiB{peak:>10}   "
               f"{o['ratio']:.3f} +- {o['ratio_se']:.3f}")
 
 # %% ../nbs/30_cifar10_training.ipynb #293c8af5
