@@ -117,6 +117,7 @@ def train_throughput(models:dict, # name -> (network, forward(net, x, noise) -> 
     "Adam steps of several networks on the same batches, alternated round by round: img/s, ratio to the first (mean +- SE), memory"
     from diffusion_atlas.metrics import mean_se
     if not isinstance(channels_last, bool):
+        if isinstance(channels_last, str): raise TypeError(f"channels_last takes True, False or a set of names, e.g. {{{channels_last!r}}}")
         unknown = set(channels_last) - set(models)
         if unknown: raise ValueError(f"channels_last names networks that are not in models: {sorted(unknown)}; models: {list(models)}")
     device = torch.device(device)

@@ -16,6 +16,7 @@ from .ddim import ddim_posterior, sample_ddim
 from .train import CKPT_NAME, load_checkpoint
 from .recipes import Recipe, Option, register_recipe, register_sampler, make_recipe, GAUSSIAN
 from .cli import load_denoiser
+from .nets import set_dropout
 
 # %% auto #0
 __all__ = ['ddim_step', 'distill_target', 'TruncatedSNRWeight', 'distill_grid', 'distill_loss', 'sample_distilled',
@@ -114,9 +115,7 @@ def progressive_distillation(teacher, # D(zt, t) of the 2^k N-step sampler: a De
     if not any(p.requires_grad for p in student.parameters()):
         raise ValueError("the student has no trainable parameters (a frozen copy of a loaded model?): "
                          "call student.requires_grad_(True), or pass the teacher as the student to start from a trainable copy")
-    if dropout is not None:
-        for m in student.modules():
-            if isinstance(m, nn.Dropout): m.p = dropout
+    if dropout is not None: set_dropout(student, dropout)         # the atlas's blocks and any nn.Dropout
     g_dev = g if dev.type == 'cpu' else make_generator(seed, dev)    # times and noise drawn on the student's device, seeded
     run_dir = Path(run_dir) if run_dir is not None else None
     if run_dir is not None: run_dir.mkdir(parents=True, exist_ok=True)

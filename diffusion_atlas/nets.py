@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['SinusoidalEmbedding', 'FourierEmbedding', 'NoiseMapping', 'TimeMLP', 'group_count', 'Resample', 'dropout', 'ResBlock',
-           'ConvDownsample', 'ConvUpsample', 'UNet', 'param_count', 'ddpm_cifar10', 'edm_ddpmpp_cifar10', 'digits_unet',
-           'benchmark_training']
+__all__ = ['SinusoidalEmbedding', 'FourierEmbedding', 'NoiseMapping', 'TimeMLP', 'group_count', 'Resample', 'dropout',
+           'set_dropout', 'ResBlock', 'ConvDownsample', 'ConvUpsample', 'UNet', 'param_count', 'ddpm_cifar10',
+           'edm_ddpmpp_cifar10', 'digits_unet', 'benchmark_training']
 
 # %% ../nbs/03_nets.ipynb #df9205c6
 class SinusoidalEmbedding(nn.Module):
@@ -200,22 +200,32 @@ class Resample(nn.Module):
 
 # %% ../nbs/03_nets.ipynb #0df09a0b
 class _UniformDropout(torch.autograd.Function):
-    "Inverted dropout whose keep mask is float32 uniform >= p"
+    "Inverted dropout whose keep mask is float32 uniform >= p, in the input's memory layout"
     @staticmethod
     def forward(ctx, x:Tensor, p:float) -> Tensor:
-        keep = torch.rand(x.shape, device=x.device) >= p      # float32 uniforms whatever x's dtype: P(keep) = 1 - p
+        keep = torch.rand_like(x, dtype=torch.float32) >= p     # float32 whatever x's dtype: P(keep) = 1 - p to 2^-24
         ctx.save_for_backward(keep); ctx.scale = 1 / (1 - p)
-        return (x * keep).mul_(ctx.scale)
+        return torch.where(keep, x, 0.).mul_(ctx.scale)
     @staticmethod
     def backward(ctx, grad:Tensor):
         keep, = ctx.saved_tensors
-        return (grad * keep).mul_(ctx.scale), None
+        return torch.where(keep, grad, 0.).mul_(ctx.scale), None
 
 def dropout(x:Tensor, p:float, training:bool=True) -> Tensor:
-    "`F.dropout` with the same mask distribution, drawn as uniforms >= p on the CPU (about twice as fast as `bernoulli_`)"
+    "`F.dropout` with the same mask distribution, drawn as float32 uniforms >= p on the CPU (faster than `bernoulli_`)"
+    if not 0 <= p <= 1: raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0: return x
-    if x.device.type != 'cpu' or not 0 < p < 1: return F.dropout(x, p, training)   # fused on GPUs; F.dropout checks p
+    if x.device.type != 'cpu' or p == 1: return F.dropout(x, p, training)   # one fused kernel on GPUs; p = 1: all zeros
     return _UniformDropout.apply(x, p)
+
+def set_dropout(net:nn.Module, p:float) -> int: # how many dropout sites were set
+    "Set the dropout rate of every block of the atlas's networks (and any `nn.Dropout`) in `net`"
+    if not 0 <= p <= 1: raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    n = 0
+    for m in net.modules():
+        if isinstance(m, nn.Dropout): m.p = p; n += 1
+        elif isinstance(m, (ResBlock, _MLPBlock)): m.dropout = p; n += 1
+    return n
 
 # %% ../nbs/03_nets.ipynb #c9c36364
 class ResBlock(nn.Module):
