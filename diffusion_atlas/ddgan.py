@@ -230,13 +230,16 @@ def ddgan_toy_run(T:int, seed:int, # steps (1: a plain GAN with the same network
                   batch_size:int=256, lr_scale:float=3.2, # learning rates: this times the official CIFAR-10 ones
                   n_samples:int=8000, # samples drawn and scored
                   run_dir=None, # where the finished run is kept (None: not kept)
+                  depth:int=2, # residual blocks of both TimeMLPs
+                  device=None, # where to train (sampling and scoring run on the CPU)
                   progress:bool=False) -> dict: # mode_coverage's keys, 'sw2', 'samples' (2000, 2), 'G_ema', 'settings'
     "DDGAN with T steps on eight Gaussians (radius 2, std 0.1): mode coverage, SW2 to exact samples, 2,000 samples and the average generator"
     path = Path(run_dir) / f'T{T}-seed{seed}.pt' if run_dir is not None else None
-    settings = dict(T=T, seed=seed, iters=iters, hidden=hidden, nz=nz, batch_size=batch_size, lr_scale=lr_scale, n_samples=n_samples)
+    settings = dict(T=T, seed=seed, iters=iters, hidden=hidden, nz=nz, batch_size=batch_size, lr_scale=lr_scale, n_samples=n_samples,
+                    **(dict(depth=depth) if depth != 2 else {}))   # runs saved before `depth` existed have 2 and keep loading
     torch.manual_seed(seed)
-    G = LatentGenerator(TimeMLP(2, hidden=hidden, depth=2, num_classes=nz), nz)
-    D = PairDiscriminator(TimeMLP(4, hidden=hidden, depth=2, out_dim=1))
+    G = LatentGenerator(TimeMLP(2, hidden=hidden, depth=depth, num_classes=nz), nz)
+    D = PairDiscriminator(TimeMLP(4, hidden=hidden, depth=depth, out_dim=1))
     if path is not None and path.exists():
         saved = safe_load(path)
         if saved['settings'] != settings:
@@ -246,7 +249,8 @@ def ddgan_toy_run(T:int, seed:int, # steps (1: a plain GAN with the same network
     process, ts = VPLinear(), ddgan_grid(T)
     data = gmm.sample(100_000, generator=make_generator(seed))
     res = train_ddgan(G, D, process, data, ts, iters=iters, batch_size=batch_size, lr_g=1.6e-4 * lr_scale,
-                      lr_d=1.25e-4 * lr_scale, r1_gamma=0.05, lazy_reg=1, ema_decay=0.999, seed=seed, progress=progress)
+                      lr_d=1.25e-4 * lr_scale, r1_gamma=0.05, lazy_reg=1, ema_decay=0.999, seed=seed, device=device, progress=progress)
+    res['G_ema'] = res['G_ema'].cpu()
     with torch.no_grad():
         g = make_generator(10_000 + seed)
         x = sample_ddgan(res['G_ema'], process, process.prior_sample((n_samples, 2), g), ts, generator=g)
