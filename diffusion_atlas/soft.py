@@ -24,7 +24,8 @@ from .train import train, TrainConfig
 # %% auto #0
 __all__ = ['PRECONDS', 'LOSS_WEIGHTS', 'check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight',
            'soft_score', 'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'FreqPrecond',
-           'OutputWeight', 'PowerTime', 'soft_time_grid', 'sample_soft_ode', 'load_folder_64', 'soft_image_run']
+           'OutputWeight', 'PowerTime', 'LogitNormalTime', 'soft_time_grid', 'sample_soft_ode', 'load_folder_64',
+           'soft_image_run']
 
 # %% ../nbs/20_soft_diffusion.ipynb #9b520455
 def check_levels(levels) -> Tensor|None:
@@ -344,6 +345,18 @@ class PowerTime:
     def __repr__(self): return f'PowerTime({self.p:g})'
 
 # %% ../nbs/20_soft_diffusion.ipynb #4c454261
+class LogitNormalTime:
+    "Times t = sigmoid(logit(c) + w xi), xi ~ N(0, 1): median c, most of the training in the middle of the corruption"
+    def __init__(self, center:float=0.5, # the median time c, in (0, 1)
+                 spread:float=1.): # w, the standard deviation of logit(t)
+        if not 0 < center < 1: raise ValueError(f"the centre of the training times must lie in (0, 1), got {center!r}")
+        check_positive('spread', spread); self.center, self.spread = float(center), float(spread)
+    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
+        xi = torch.randn(n, generator=generator, device=generator.device if generator is not None else device, dtype=torch.float64)
+        return torch.sigmoid(math.log(self.center / (1 - self.center)) + self.spread * xi).to(dtype)
+    def __repr__(self): return f'LogitNormalTime({self.center:g}, {self.spread:g})'
+
+# %% ../nbs/20_soft_diffusion.ipynb #49272ac6
 def _soft_prior(images) -> dict:
     "The recipe's data-dependent option: the prior's Gaussian fit in the DCT basis, as plain lists"
     fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
@@ -367,17 +380,28 @@ LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
                                                       '(0, 1) (default 0.1, measured better over three trainings than the first '
                                                       'experiments\' 0.01, which erases all but the mean colour)', low=0., default=0.1),
                               t_power=Option(float, 'training times t = u^p, u uniform (default 1: uniform; 2: more than half of '
-                                                    'them below t = 0.3)', low=0., default=1.)),
+                                                    'them below t = 0.3)', low=0., default=1.),
+                              t_center=Option(float, 'median of the logit-normal training times, in (0, 1) (default 0.4, measured '
+                                                     'better over five trainings than uniform times); 0: the times of --t-power',
+                                              low=0., default=0.4),
+                              t_spread=Option(float, 'standard deviation of logit(t) for --t-center (default 0.7)', low=0., default=0.7)),
                  fit=_soft_prior, needs_shape=True)
 def _soft_recipe(sigma_data, image_shape, data, prior=None,
                  # a checkpoint saved before these options existed lacks them and gets these values: the original model
                  # (a new run stores every option, with the defaults declared above for those not given)
-                 precond='residual', loss_weight='soft', noise_max=0.5, noise_reach=1., blur_keep=0.01, t_power=1.):
+                 precond='residual', loss_weight='soft', noise_max=0.5, noise_reach=1., blur_keep=0.01, t_power=1.,
+                 t_center=None, t_spread=0.7):
     h, w = image_shape[-2:]
     if precond not in PRECONDS: raise ValueError(f"--precond must be one of {', '.join(PRECONDS)}, got {precond!r}")
     if loss_weight not in LOSS_WEIGHTS: raise ValueError(f"--loss-weight must be one of {', '.join(LOSS_WEIGHTS)}, got {loss_weight!r}")
     if not 0 < blur_keep < 1: raise ValueError(f"--blur-keep is the gain left on the lowest frequency and must lie in (0, 1), got {blur_keep!r}")
     if not t_power > 0: raise ValueError(f"--t-power must be positive (1: uniform training times), got {t_power!r}")
+    if t_center and not 0 < t_center < 1:    # None (a checkpoint from before the option) and 0 turn it off
+        raise ValueError(f"--t-center is the median training time and must lie in (0, 1), or 0 for none, got {t_center!r}")
+    if not t_spread > 0: raise ValueError(f"--t-spread must be positive, got {t_spread!r}")
+    if t_center and t_power != 1:
+        raise ValueError("--t-power and --t-center each set the training times: add --t-center 0 to use --t-power "
+                         "(logit-normal times are the default)")
     fit = (DiagonalGaussian(torch.tensor(prior['mean'], dtype=torch.float64), torch.tensor(prior['var'], dtype=torch.float64),
                             DCTBasis(h, w)) if prior is not None else None)
     if fit is None and precond != 'residual':
@@ -390,7 +414,8 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     # single parts of the preconditioning, all measured on it, keep it; the full per-frequency preconditioning and the Soft Score
     # Matching models, including every checkpoint from before these options, keep the Wasserstein grid they were measured with
     sampler = 'soft-momentum-uniform' if precond != 'frequency' and loss_weight in ('unit', 'x0') else 'soft-momentum'
-    times = UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power)        # runs from before the option keep UniformTime
+    times = (LogitNormalTime(t_center, t_spread) if t_center else
+             UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power))       # runs from before the options keep UniformTime
     return Recipe('soft', p, param, Objective(times, weight), 1000., sampler, 25,
                   f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, training times {times!r}, momentum sampler '
                   '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive', 'soft-heun'))
@@ -446,7 +471,7 @@ def _draw_soft_heun(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_soft_ode(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device, 'uniform'))
 
-# %% ../nbs/20_soft_diffusion.ipynb #7e903e37
+# %% ../nbs/20_soft_diffusion.ipynb #ac62a45f
 def load_folder_64(root, # a folder of face images (any layout), e.g. aligned CelebA
                    n_max:int|None=None) -> Tensor: # (N, 3, 64, 64) uint8
     "uint8 (N, 3, 64, 64) from a folder of face images: centre square crop, bicubic resize to 64"
@@ -463,6 +488,7 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
                    *, steps:int=400_000, batch_size:int=256,
                    net_kw:dict|None=None, # overrides of the DDPM++ U-Net below
                    precond:str='residual', loss_weight:str='unit', blur_keep:float=0.1, # the soft recipe's options (chapter 20's experiments)
+                   t_center:float=0.4, t_spread:float=0.7, # ... and its logit-normal training times
                    n_samples:int=50_000, sample_batch:int=500, n_steps:int=100, # Momentum Sampler steps
                    grid:str='uniform', # 'uniform': uniform in t (better on digits, above); 'w2': equal Wasserstein steps (the paper's)
                    w2_grid:int=2001, # resolution of w2_schedule's search
@@ -471,7 +497,7 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
     if grid not in ('w2', 'uniform'): raise ValueError(f"grid must be 'w2' or 'uniform', got {grid!r}")
     device, res = torch.device(device), images.shape[-1]
     r = _soft_recipe(0.5, tuple(images.shape[1:]), None, **_soft_prior(images), precond=precond, loss_weight=loss_weight,
-                     blur_keep=blur_keep)
+                     blur_keep=blur_keep, t_center=t_center, t_spread=t_spread)
     p = r.process
     net = edm_ddpmpp_cifar10(**{**dict(img_resolution=res, noise_scale=1000., augment_dim=0,
                                        channel_mult=(1, 2, 2, 2) if res == 64 else (2, 2, 2)), **(net_kw or {})})

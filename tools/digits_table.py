@@ -18,9 +18,10 @@ from pathlib import Path
 
 def soft(*extra):
     """The soft recipe with `extra`; the options whose defaults chapter 20 changed are pinned to the values of its first
-    experiments (residual network, the lowest frequency blurred to 0.01) unless `extra` sets them, so that a row names one
+    experiments (residual network, the lowest frequency blurred to 0.01, uniform training times) unless `extra` sets them, so that a row names one
     model whatever the recipe's defaults are"""
-    pins = [x for flag, value in (('--precond', 'residual'), ('--blur-keep', '0.01')) if flag not in extra for x in (flag, value)]
+    pins = [x for flag, value in (('--precond', 'residual'), ('--blur-keep', '0.01'), ('--t-center', '0'))
+            if flag not in extra for x in (flag, value)]
     args = ['--recipe', 'soft', *extra, *pins]
     _PINNED[tuple(args)] = len(pins)
     return args
@@ -28,8 +29,10 @@ def soft(*extra):
 _PINNED = {}   # a soft row's arguments: how many of them, at the end, are pins
 
 def _unpinned(args):
-    "The row's arguments as recorded before the pins (when the pinned values were the recipe's defaults): the same model"
-    return args[:len(args) - _PINNED.get(tuple(args), 0)]
+    """The row's arguments as recorded before some of its pins existed (when the pinned values were the recipe's defaults):
+    the same model; the pins were added in the order they are listed, so an older record lacks the last ones"""
+    n = _PINNED.get(tuple(args), 0)
+    return [args[:len(args) - 2 * k] for k in range(1, n // 2 + 1)]
 
 RUNS = {  # name: extra command-line arguments
     'edm': ['--recipe', 'edm'], 'vp': ['--recipe', 'vp'],
@@ -69,6 +72,9 @@ RUNS = {  # name: extra command-line arguments
     # ... and with training times t = u^0.5: more of the training at large t, the direction t^2 and t^3 did not try
     'soft-input-keep-0.1-tpow-0.5': soft('--precond', 'input-scale', '--loss-weight', 'x0', '--blur-keep', '0.1',
                                      '--t-power', '0.5'),
+    # the default (lighter blur) with logit-normal training times around t = 0.4, where the class of a sample is decided
+    'soft-keep-0.1-mid': soft('--blur-keep', '0.1', '--t-center', '0.4', '--t-spread', '1'),
+    'soft-keep-0.1-mid-narrow': soft('--blur-keep', '0.1', '--t-center', '0.4', '--t-spread', '0.7'),
 }
 
 def run(name, steps, root, seed=0, eval_seeds=None):
@@ -76,7 +82,7 @@ def run(name, steps, root, seed=0, eval_seeds=None):
     m, args = out / 'metrics.json', root / f'{name}.args.json'
     flags = (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds is not None else [])
     want = RUNS[name] + flags
-    if args.exists() and json.loads(args.read_text()) == _unpinned(RUNS[name]) + flags != want:
+    if args.exists() and json.loads(args.read_text()) in [u + flags for u in _unpinned(RUNS[name])]:
         args.write_text(json.dumps(want))          # recorded before the pins, with the same model: record it with them
     if m.exists() and json.loads(m.read_text())['steps'] == steps:
         if args.exists() and json.loads(args.read_text()) != want:            # the name now means another model
