@@ -84,16 +84,25 @@ def blur_posterior(process:BlurProcess, zt:Tensor, # (B, C, H, W) the current im
                  options=dict(blur_max=Option(float, "largest blur std in pixels (default 20 * H / 32, the paper's 20 at 32x32; 0 is VP cosine)", low=0.),
                               param=Option(str, "eps (the paper's eps-prediction and eps-MSE, which weights each frequency's x0 error "
                                                 "by its SNR; the default) or v (v-prediction and v-MSE, weight 1 + SNR: the frequencies "
-                                                "the blur hides are trained too, as chapter 20 found Soft Diffusion needs)", default='eps')),
+                                                "the blur hides are trained too, as chapter 20 found Soft Diffusion needs)", default='eps'),
+                              t_center=Option(float, "median of logit-normal training times, in (0, 1) (chapter 20's finding for Soft "
+                                                     "Diffusion); 0: uniform times, the paper's (the default)", low=0., default=0.),
+                              t_spread=Option(float, 'standard deviation of logit(t) for --t-center (default 0.7)', low=0., default=0.7)),
                  needs_shape=True)
-def _blur_recipe(sigma_data, image_shape, data, blur_max=None, param='eps'):
+def _blur_recipe(sigma_data, image_shape, data, blur_max=None, param='eps',
+                 t_center=0., t_spread=0.7): # checkpoints from before these options get uniform times, the model they trained
     h, w = image_shape[-2:]
     if param not in ('eps', 'v'): raise ValueError(f"--param must be eps or v, got {param!r}")
+    if t_center and not 0 < t_center < 1:
+        raise ValueError(f"--t-center is the median training time and must lie in (0, 1), or 0 for uniform times, got {t_center!r}")
+    if not t_spread > 0: raise ValueError(f"--t-spread must be positive, got {t_spread!r}")
     smax = 20. * h / 32 if blur_max is None else blur_max    # the paper's 20 at 32x32: the same relative blur at other sizes
     pm, weight = (EpsParam(), SNRWeight()) if param == 'eps' else (VParam(), VWeight())
-    return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), pm, Objective(UniformTime(0., 1.), weight),
+    from diffusion_atlas.soft import LogitNormalTime        # the next chapter's component, imported only when a recipe is built
+    times = LogitNormalTime(t_center, t_spread) if t_center else UniformTime(0., 1.)
+    return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), pm, Objective(times, weight),
                   1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '
-                  f'{param}-prediction, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
+                  f'{param}-prediction, training times {times!r}, frequency-space posterior sampler (Hoogeboom & Salimans 23; chapter 19)',
                   samplers=('posterior',))
 
 # %% ../nbs/19_blurring.ipynb #9b8a9c29

@@ -41,6 +41,9 @@ RUNS = {  # name: extra command-line arguments
     'ihdm': ['--recipe', 'ihdm'],
     # chapter 19 with chapter 20's finding: v-prediction and v-MSE, so that the frequencies the blur hides are trained too
     'blur-5-v': ['--recipe', 'blur', '--blur-max', '5', '--param', 'v'], 'blur-0-v': ['--recipe', 'blur', '--blur-max', '0', '--param', 'v'],
+    # ... and with chapter 20's other finding, logit-normal training times around t = 0.4 (the soft recipe's default)
+    'blur-5-mid': ['--recipe', 'blur', '--blur-max', '5', '--t-center', '0.4', '--t-spread', '0.7'],
+    'blur-0-mid': ['--recipe', 'blur', '--blur-max', '0', '--t-center', '0.4', '--t-spread', '0.7'],
     # chapter 20's experiments: the soft recipe's preconditioning, loss weight and noise schedule, one change at a time
     # ('soft' is the model of the first experiments: residual, unit weight, i.e. x0-MSE on every frequency). The rows that
     # name --sampler soft-momentum are scored on the Wasserstein grid; the others with the recipe's default for their model,
@@ -75,13 +78,44 @@ RUNS = {  # name: extra command-line arguments
     # the default (lighter blur) with logit-normal training times around t = 0.4, where the class of a sample is decided
     'soft-keep-0.1-mid': soft('--blur-keep', '0.1', '--t-center', '0.4', '--t-spread', '1'),
     'soft-keep-0.1-mid-narrow': soft('--blur-keep', '0.1', '--t-center', '0.4', '--t-spread', '0.7'),
+    # ... its median moved earlier or later in the corruption
+    'soft-keep-0.1-c0.3': soft('--blur-keep', '0.1', '--t-center', '0.3', '--t-spread', '0.7'),
+    'soft-keep-0.1-c0.5': soft('--blur-keep', '0.1', '--t-center', '0.5', '--t-spread', '0.7'),
 }
+
+LEDGER = Path(__file__).resolve().parent.parent / 'nbs' / 'ledger'
+# The ledger keeps each finished run's arguments and metrics in the repository (a few hundred bytes a run), so that the
+# tables and the chapters' comparisons outlive the run folders, which are not committed (checkpoints) and are lost with
+# the machine. A run whose folder is gone but whose ledger record has the same arguments and steps is not trained again.
+
+def ledger_file(root, name):
+    "The ledger record of run `name` under `root` (e.g. runs/across/seed1 -> nbs/ledger/across/seed1/name.json)"
+    parts = Path(root).parts
+    return LEDGER.joinpath(*(parts[parts.index('runs') + 1:] if 'runs' in parts else parts[-1:]), f'{name}.json')
+
+def read_metrics(root, name, steps=None):
+    "The metrics of run `name` under `root`: from its folder if it is there, else from the ledger; None if neither has it"
+    f = Path(root) / name / 'metrics.json'
+    if f.exists(): return json.loads(f.read_text())
+    if (g := ledger_file(root, name)).exists():
+        rec = json.loads(g.read_text())
+        if steps is None or rec['metrics']['steps'] == steps: return rec['metrics']
+    return None
+
+def _ledger_write(root, name, args):
+    m = json.loads((Path(root) / name / 'metrics.json').read_text())
+    g = ledger_file(root, name); g.parent.mkdir(parents=True, exist_ok=True)
+    g.write_text(json.dumps(dict(args=args, metrics=m), indent=1) + '\n')
 
 def run(name, steps, root, seed=0, eval_seeds=None):
     out = root / name
     m, args = out / 'metrics.json', root / f'{name}.args.json'
     flags = (['--seed', str(seed)] if seed else []) + (['--eval-seeds', str(eval_seeds)] if eval_seeds is not None else [])
     want = RUNS[name] + flags
+    if not m.exists() and (g := ledger_file(root, name)).exists():
+        rec = json.loads(g.read_text())
+        if rec['args'] in [want] + [u + flags for u in _unpinned(RUNS[name])] and rec['metrics']['steps'] == steps:
+            return name, 0                         # measured before, on a machine whose run folders are gone
     if args.exists() and json.loads(args.read_text()) in [u + flags for u in _unpinned(RUNS[name])]:
         args.write_text(json.dumps(want))          # recorded before the pins, with the same model: record it with them
     if m.exists() and json.loads(m.read_text())['steps'] == steps:
@@ -89,11 +123,13 @@ def run(name, steps, root, seed=0, eval_seeds=None):
             print(f'{name}: {out} was made with {json.loads(args.read_text())}, not {want}: delete it or use another --root',
                   file=sys.stderr)
             return name, 2
+        if not ledger_file(root, name).exists(): _ledger_write(root, name, want)
         return name, 0
     args.write_text(json.dumps(want))
     cmd = [sys.executable, '-c', 'from diffusion_atlas.cli import main; raise SystemExit(main())', 'train', '--data', 'digits', '--steps', str(steps),
            '--out', str(out), *want]
     with open(root / f'{name}.log', 'w') as log: rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
+    if rc == 0 and m.exists(): _ledger_write(root, name, want)
     return name, rc
 
 def seed_table(root, names, seeds):
@@ -104,7 +140,7 @@ def seed_table(root, names, seeds):
         m = sum(v) / len(v)
         return m, (sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) ** .5 if len(v) > 1 else float('nan')
     for name in names:
-        ms = [json.loads(f.read_text()) for k in seeds if (f := root / f'seed{k}' / name / 'metrics.json').exists()]
+        ms = [m for k in seeds if (m := read_metrics(root / f'seed{k}', name)) is not None]
         if not ms: continue
         (fd, fd_se), (kd, kd_se) = mean_se([m['digits_fd'] for m in ms]), mean_se([m['digits_kid'] for m in ms])
         per = ' / '.join(f"{m['digits_fd']:.2f} +- {m['digits_fd_se']:.2f}" for m in ms)
@@ -148,9 +184,7 @@ if __name__ == '__main__':
             if rc: print(f'{name}: failed (exit {rc}), see {root / name}.log', file=sys.stderr)
     print('| run | steps x batch | sampler | NFE | digits FD (mean +- SE) | memorisation z | train min |\n|---|---|---|---|---|---|---|')
     for name in names:
-        f = root / name / 'metrics.json'
-        if not f.exists(): continue
-        m = json.loads(f.read_text())
+        if (m := read_metrics(root, name)) is None: continue
         fd = f"{m['digits_fd']:.2f} +- {m['digits_fd_se']:.2f}" if 'digits_fd_se' in m else f"{m['digits_fd']:.1f} (one draw, old run)"
         print(f"| {name} | {m['steps']} x {m['batch_size']} | {m['sampler']} {m['sample_steps']} | {m['nfe']} | {fd} | "
               f"{m.get('memorisation_z', float('nan')):+.1f} | {m['train_seconds'] / 60:.1f} |")
