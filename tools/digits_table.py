@@ -11,6 +11,10 @@ Runs of one recipe differ between training seeds by more than the sampling stand
 recipes needs several trainings of each. `--seeds 0 1 2` trains every recipe once per seed (in `<root>/seed<k>/`) and
 prints the mean over training seeds +- its standard error; there `--eval-seeds 2` (two sampling seeds of 5000 per model)
 is enough, since the sampling error is then small beside the spread between trainings.
+
+Every finished run's arguments and metrics are also written to the ledger, `nbs/ledger/<root below runs>/<name>.json`, which
+is committed: on a fresh checkout the tables print from it, and a run it records is not trained again (the checkpoints are
+not kept, so a chapter cell that samples from a model still needs its run folder).
 """
 import argparse, json, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
