@@ -109,7 +109,15 @@ def read_metrics(root, name, steps=None):
 def _ledger_write(root, name, args):
     m = json.loads((Path(root) / name / 'metrics.json').read_text())
     g = ledger_file(root, name); g.parent.mkdir(parents=True, exist_ok=True)
-    g.write_text(json.dumps(dict(args=args, metrics=m), indent=1) + '\n')
+    g.write_text(json.dumps(dict(args=args, metrics=m, env=_environment()), indent=1) + '\n')
+
+def _environment():
+    "The versions a run's numbers depend on: the same seed trains the same model only within one installation"
+    import platform
+    from importlib.metadata import version
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=LEDGER.parent).stdout.strip()
+    return dict(python=platform.python_version(), machine=platform.machine(), commit=commit,
+                **{p: version(p) for p in ('torch', 'numpy', 'scipy', 'scikit-learn', 'diffusion-atlas')})
 
 def run(name, steps, root, seed=0, eval_seeds=None):
     out = root / name
