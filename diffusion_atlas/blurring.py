@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 from .core import bcast
-from .space import Process, DCTBasis, VPCosine, EpsParam, VParam, Objective, UniformTime, SNRWeight, VWeight
+from .space import Process, DCTBasis, VPCosine, EpsParam, VParam, Objective, UniformTime, LogitNormalTime, SNRWeight, VWeight
 from .recipes import Recipe, Option, register_recipe
 
 # %% auto #0
@@ -98,7 +98,6 @@ def _blur_recipe(sigma_data, image_shape, data, blur_max=None, param='eps',
     if not t_spread > 0: raise ValueError(f"--t-spread must be positive, got {t_spread!r}")
     smax = 20. * h / 32 if blur_max is None else blur_max    # the paper's 20 at 32x32: the same relative blur at other sizes
     pm, weight = (EpsParam(), SNRWeight()) if param == 'eps' else (VParam(), VWeight())
-    from diffusion_atlas.soft import LogitNormalTime        # the next chapter's component, imported only when a recipe is built
     times = LogitNormalTime(t_center, t_spread) if t_center else UniformTime(0., 1.)
     return Recipe('blur', BlurProcess(h, w, sigma_blur_max=smax), pm, Objective(times, weight),
                   1000., 'posterior', 256, f'blurring diffusion, sigma_blur_max = {smax:g}: DCT blur + cosine noise, '

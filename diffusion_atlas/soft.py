@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser,
-                                   Objective, UniformTime, SNRWeight, UnitWeight)
+                                   Objective, UniformTime, LogitNormalTime, SNRWeight, UnitWeight)
 from .recipes import Recipe, register_recipe, register_sampler, Option
 from .ddim import ddim_posterior
 from .data import to_float
@@ -24,8 +24,7 @@ from .train import train, TrainConfig
 # %% auto #0
 __all__ = ['PRECONDS', 'LOSS_WEIGHTS', 'check_levels', 'LeveledProcess', 'BlurNoise', 'MaskNoise', 'ResidualParam', 'SoftWeight',
            'soft_score', 'sample_naive', 'sample_momentum', 'DiagonalGaussian', 'w2_schedule', 'FreqPrecond',
-           'OutputWeight', 'PowerTime', 'LogitNormalTime', 'soft_time_grid', 'sample_soft_ode', 'load_folder_64',
-           'soft_image_run']
+           'OutputWeight', 'PowerTime', 'soft_time_grid', 'sample_soft_ode', 'load_folder_64', 'soft_image_run']
 
 # %% ../nbs/20_soft_diffusion.ipynb #9b520455
 def check_levels(levels) -> Tensor|None:
@@ -343,18 +342,6 @@ class PowerTime:
     def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
         return UniformTime(0., 1.)(process, n, generator, device, dtype) ** self.p
     def __repr__(self): return f'PowerTime({self.p:g})'
-
-# %% ../nbs/20_soft_diffusion.ipynb #4c454261
-class LogitNormalTime:
-    "Times t = sigmoid(logit(c) + w xi), xi ~ N(0, 1): median c, most of the training in the middle of the corruption"
-    def __init__(self, center:float=0.5, # the median time c, in (0, 1)
-                 spread:float=1.): # w, the standard deviation of logit(t)
-        if not 0 < center < 1: raise ValueError(f"the centre of the training times must lie in (0, 1), got {center!r}")
-        check_positive('spread', spread); self.center, self.spread = float(center), float(spread)
-    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
-        xi = torch.randn(n, generator=generator, device=generator.device if generator is not None else device, dtype=torch.float64)
-        return torch.sigmoid(math.log(self.center / (1 - self.center)) + self.spread * xi).to(dtype)
-    def __repr__(self): return f'LogitNormalTime({self.center:g}, {self.spread:g})'
 
 # %% ../nbs/20_soft_diffusion.ipynb #49272ac6
 def _soft_prior(images) -> dict:

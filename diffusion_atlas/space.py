@@ -13,9 +13,9 @@ from .core import bcast, as_batch_times, randn_like, check_finite, image_grid, m
 __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProcess', 'check_positive', 'check_ordered', 'VPLinear',
            'VPCosine', 'VE', 'EDMProcess', 'linear_betas', 'cosine_betas', 'DiscreteVP', 'gaussian_kl', 'Param',
            'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond', 'Denoiser', 'as_sigma_model',
-           'as_time_denoiser', 'UniformTime', 'LogNormalSigma', 'DiscreteUniformTime', 'UnitWeight', 'SNRWeight',
-           'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'edm_grid', 'CountNFE',
-           'eval_model', 'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times',
+           'as_time_denoiser', 'UniformTime', 'LogitNormalTime', 'LogNormalSigma', 'DiscreteUniformTime', 'UnitWeight',
+           'SNRWeight', 'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'edm_grid',
+           'CountNFE', 'eval_model', 'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times',
            'eval_denoiser', 'sample_posterior', 'FrameDenoiser', 'forward_panel', 'forward_explorer']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
@@ -451,6 +451,17 @@ class UniformTime:
         u = torch.rand(n, generator=generator, device=generator.device if generator is not None else device, dtype=dtype)
         return (self.t_min + (self.t_max - self.t_min) * u).to(device)
     def __repr__(self): return f'UniformTime({self.t_min}, {self.t_max})'
+
+class LogitNormalTime:
+    "Times t = sigmoid(logit(c) + w xi), xi ~ N(0, 1): median c, most of the training in the middle (chapter 20, which measures it)"
+    def __init__(self, center:float=0.5, # the median time c, in (0, 1)
+                 spread:float=1.): # w, the standard deviation of logit(t)
+        if not 0 < center < 1: raise ValueError(f"the centre of the training times must lie in (0, 1), got {center!r}")
+        check_positive('spread', spread); self.center, self.spread = float(center), float(spread)
+    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
+        xi = torch.randn(n, generator=generator, device=generator.device if generator is not None else device, dtype=torch.float64)
+        return torch.sigmoid(math.log(self.center / (1 - self.center)) + self.spread * xi).to(dtype)
+    def __repr__(self): return f'LogitNormalTime({self.center:g}, {self.spread:g})'
 
 class LogNormalSigma:
     "Noise levels with ln(sigma) ~ N(p_mean, p_std^2), clamped to the process's sigma range (Karras+22 sec. 5)"
