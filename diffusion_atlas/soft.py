@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from .core import bcast, randn, randn_like, check_finite
 from .space import (Process, Param, DCTBasis, IdentityBasis, check_positive, check_ordered, check_times, eval_denoiser,
-                                   Objective, UniformTime, LogitNormalTime, SNRWeight, UnitWeight)
+                                   Objective, UniformTime, LogitNormalTime, MixtureTime, SNRWeight, UnitWeight)
 from .recipes import Recipe, register_recipe, register_sampler, Option
 from .ddim import ddim_posterior
 from .data import to_float
@@ -166,8 +166,12 @@ def sample_naive(denoiser, # D(xt, t) -> x0_hat
     return x
 
 def sample_momentum(denoiser, process:Process, x:Tensor, ts:Tensor,
-                    *, generator:torch.Generator|None=None, callback=None, **cond) -> Tensor:
-    "Momentum Sampler: x + (C_{t-dt} - C_t) x0_hat - (Delta / s_t^2)(x - C_t x0_hat) + sqrt(Delta) z (Daras+22 sec. 3.3)"
+                    *, sde_share:float=1., # gamma: h^2 = gamma g_s^2 of the noise part reversed as an SDE; 1: the paper's sampler
+                    generator:torch.Generator|None=None, callback=None, **cond) -> Tensor:
+    "Momentum Sampler: x + (C_{t-dt} - C_t) x0_hat - ((1 + gamma) / 2)(Delta / s_t^2)(x - C_t x0_hat) + sqrt(gamma Delta) z (Daras+22 sec. 3.3: gamma = 1)"
+    if isinstance(sde_share, bool) or not isinstance(sde_share, (int, float)) or not 0 <= sde_share < math.inf:
+        raise ValueError(f"sde_share is the share of the noise part reversed as an SDE and must be a number >= 0 (1: the paper's "
+                         f"Momentum Sampler, 0: deterministic), got {sde_share!r}")
     ts = check_times(process, ts, x)
     for i in range(len(ts) - 1):
         t, r = ts[i].expand(len(x)), ts[i + 1].expand(len(x))
@@ -175,7 +179,8 @@ def sample_momentum(denoiser, process:Process, x:Tensor, ts:Tensor,
         yt, st = process.marginal(x0_hat, t)                  # C_t x0_hat, s_t
         yr, sr = process.marginal(x0_hat, r)                  # C_{t-dt} x0_hat, s_{t-dt}
         delta = (st**2 - sr**2).clamp_min(0)
-        x = x + (yr - yt) - delta / st**2 * (x - yt) + delta.sqrt() * randn_like(x, generator)
+        x = x + (yr - yt) - (1 + sde_share) / 2 * delta / st**2 * (x - yt)
+        if sde_share > 0: x = x + (sde_share * delta).sqrt() * randn_like(x, generator)
         if callback: callback(dict(i=i, x=x, t=t, t_next=r, x0_hat=x0_hat))
     return x
 
@@ -343,7 +348,7 @@ class PowerTime:
         return UniformTime(0., 1.)(process, n, generator, device, dtype) ** self.p
     def __repr__(self): return f'PowerTime({self.p:g})'
 
-# %% ../nbs/20_soft_diffusion.ipynb #49272ac6
+# %% ../nbs/20_soft_diffusion.ipynb #a5e19121
 def _soft_prior(images) -> dict:
     "The recipe's data-dependent option: the prior's Gaussian fit in the DCT basis, as plain lists"
     fit = DiagonalGaussian.fit(to_float(images[:20_000]), DCTBasis(*images.shape[-2:]))
@@ -371,13 +376,18 @@ LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
                               t_center=Option(float, 'median of the logit-normal training times, in (0, 1) (default 0.4, measured '
                                                      'better over five trainings than uniform times); 0: the times of --t-power',
                                               low=0., default=0.4),
-                              t_spread=Option(float, 'standard deviation of logit(t) for --t-center (default 0.7)', low=0., default=0.7)),
+                              t_spread=Option(float, 'standard deviation of logit(t) for --t-center (default 0.7)', low=0., default=0.7),
+                              t_uniform=Option(float, 'share of the training times drawn uniformly on [0, 1] beside the logit-normal '
+                                                      'ones of --t-center, in [0, 1) (default 0: none)', low=0., default=0.),
+                              sde_share=Option(float, "share gamma of the noise part that the Momentum Sampler reverses as an SDE, "
+                                                      "h^2 = gamma g_s^2 (default 1: the paper's sampler; 0: deterministic)",
+                                               low=0., default=1.)),
                  fit=_soft_prior, needs_shape=True)
 def _soft_recipe(sigma_data, image_shape, data, prior=None,
                  # a checkpoint saved before these options existed lacks them and gets these values: the original model
                  # (a new run stores every option, with the defaults declared above for those not given)
                  precond='residual', loss_weight='soft', noise_max=0.5, noise_reach=1., blur_keep=0.01, t_power=1.,
-                 t_center=None, t_spread=0.7):
+                 t_center=None, t_spread=0.7, t_uniform=0., sde_share=1.):
     h, w = image_shape[-2:]
     if precond not in PRECONDS: raise ValueError(f"--precond must be one of {', '.join(PRECONDS)}, got {precond!r}")
     if loss_weight not in LOSS_WEIGHTS: raise ValueError(f"--loss-weight must be one of {', '.join(LOSS_WEIGHTS)}, got {loss_weight!r}")
@@ -386,6 +396,10 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     if t_center and not 0 < t_center < 1:    # None (a checkpoint from before the option) and 0 turn it off
         raise ValueError(f"--t-center is the median training time and must lie in (0, 1), or 0 for none, got {t_center!r}")
     if not t_spread > 0: raise ValueError(f"--t-spread must be positive, got {t_spread!r}")
+    if not 0 <= t_uniform < 1: raise ValueError(f"--t-uniform is a share of the training times and must lie in [0, 1), got {t_uniform!r}")
+    if not 0 <= sde_share < math.inf: raise ValueError(f"--sde-share must be a number >= 0 (1: the paper's Momentum Sampler), got {sde_share!r}")
+    if t_uniform and not t_center:
+        raise ValueError("--t-uniform mixes uniform times into the logit-normal ones of --t-center: it needs --t-center above 0")
     if t_center and t_power != 1:
         raise ValueError("--t-power and --t-center each set the training times: add --t-center 0 to use --t-power "
                          "(logit-normal times are the default)")
@@ -403,9 +417,11 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
     sampler = 'soft-momentum-uniform' if precond != 'frequency' and loss_weight in ('unit', 'x0') else 'soft-momentum'
     times = (LogitNormalTime(t_center, t_spread) if t_center else
              UniformTime(0., 1.) if t_power == 1 else PowerTime(t_power))       # runs from before the options keep UniformTime
+    if t_uniform: times = MixtureTime((UniformTime(0., 1.), times), (t_uniform, 1 - t_uniform))
     return Recipe('soft', p, param, Objective(times, weight), 1000., sampler, 25,
-                  f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, training times {times!r}, momentum sampler '
-                  '(Daras+22; chapter 20)', samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive', 'soft-heun'))
+                  f'Soft Diffusion: DCT blur + noise ({p!r}), {precond} preconditioning, {loss_weight} loss weight, training times {times!r}, '
+                  f'momentum sampler with sde_share {sde_share:g} (Daras+22; chapter 20)', dict(sde_share=sde_share),
+                  samplers=('soft-momentum-uniform', 'soft-momentum', 'soft-naive', 'soft-heun'))
 
 def soft_time_grid(process, steps:int, device=None,
                    grid:str='w2', # 'w2': equal Wasserstein-2 steps under the prior's Gaussian fit (uniform without a prior); 'uniform'
@@ -421,13 +437,14 @@ def soft_time_grid(process, steps:int, device=None,
 @register_sampler('soft-momentum', '20', 'the momentum sampler, steps equally spaced in Wasserstein-2 distance under the prior fit')
 def _draw_soft_momentum(D, recipe, shape, steps, generator, device):
     p = D.process
-    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator)
+    return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device), generator=generator,
+                           **dict(recipe.sampler_kw or {}))
 
 @register_sampler('soft-momentum-uniform', '20', 'the momentum sampler on a grid uniform in t')
 def _draw_soft_momentum_uniform(D, recipe, shape, steps, generator, device):
     p = D.process
     return sample_momentum(D, p, p.prior_sample(shape, generator, device=device), soft_time_grid(p, steps, device, 'uniform'),
-                           generator=generator)
+                           generator=generator, **dict(recipe.sampler_kw or {}))
 
 @register_sampler('soft-naive', '20', 'the naive sampler on the same grid, for comparison')
 def _draw_soft_naive(D, recipe, shape, steps, generator, device):

@@ -13,10 +13,11 @@ from .core import bcast, as_batch_times, randn_like, check_finite, image_grid, m
 __all__ = ['IdentityBasis', 'dct_matrix', 'DCTBasis', 'Process', 'GaussianProcess', 'check_positive', 'check_ordered', 'VPLinear',
            'VPCosine', 'VE', 'EDMProcess', 'linear_betas', 'cosine_betas', 'DiscreteVP', 'gaussian_kl', 'Param',
            'X0Param', 'EpsParam', 'ScoreParam', 'VParam', 'EDMPrecond', 'Denoiser', 'as_sigma_model',
-           'as_time_denoiser', 'UniformTime', 'LogitNormalTime', 'LogNormalSigma', 'DiscreteUniformTime', 'UnitWeight',
-           'SNRWeight', 'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid', 'process_grid', 'edm_grid',
-           'CountNFE', 'eval_model', 'sample_euler', 'sample_heun', 'ancestral_step', 'sample_ancestral', 'check_times',
-           'eval_denoiser', 'sample_posterior', 'FrameDenoiser', 'forward_panel', 'forward_explorer']
+           'as_time_denoiser', 'UniformTime', 'LogitNormalTime', 'MixtureTime', 'LogNormalSigma', 'DiscreteUniformTime',
+           'UnitWeight', 'SNRWeight', 'VWeight', 'EDMWeight', 'Objective', 'check_sigmas', 'karras_grid',
+           'process_grid', 'edm_grid', 'CountNFE', 'eval_model', 'sample_euler', 'sample_heun', 'ancestral_step',
+           'sample_ancestral', 'check_times', 'eval_denoiser', 'sample_posterior', 'FrameDenoiser', 'forward_panel',
+           'forward_explorer']
 
 # %% ../nbs/02_space.ipynb #ae7ba1bc
 class IdentityBasis:
@@ -462,6 +463,27 @@ class LogitNormalTime:
         xi = torch.randn(n, generator=generator, device=generator.device if generator is not None else device, dtype=torch.float64)
         return torch.sigmoid(math.log(self.center / (1 - self.center)) + self.spread * xi).to(dtype)
     def __repr__(self): return f'LogitNormalTime({self.center:g}, {self.spread:g})'
+
+class MixtureTime:
+    "Times from one of several samplers, sampler i with probability w_i (chapter 20: logit-normal times with a uniform share)"
+    def __init__(self, parts:tuple, # samplers of times, each callable (process, n, generator, device, dtype) -> (n,) times
+                 weights:tuple): # their probabilities, positive and summing to 1
+        parts, weights = tuple(parts), tuple(float(w) for w in weights)
+        if not parts or len(parts) != len(weights):
+            raise ValueError(f"MixtureTime needs one weight per sampler of times, got {len(parts)} samplers and {len(weights)} weights")
+        if not all(callable(p) for p in parts): raise TypeError("every part of a MixtureTime must be a sampler of times, e.g. UniformTime()")
+        if not all(w > 0 for w in weights) or abs(sum(weights) - 1) > 1e-9:
+            raise ValueError(f"the weights of a MixtureTime must be positive and sum to 1, got {weights}")
+        self.parts, self.weights = parts, weights
+    def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
+        u = torch.rand(n, generator=generator, device=generator.device if generator is not None else device, dtype=torch.float64)
+        which = torch.bucketize(u, torch.tensor(self.weights, dtype=torch.float64, device=u.device).cumsum(0)[:-1], right=True)
+        out = None
+        for i, part in enumerate(self.parts):      # every part draws n times (a fixed use of the generator); each example keeps one
+            t = part(process, n, generator, device, dtype)
+            out = t if out is None else torch.where(which.to(t.device) == i, t, out)
+        return out
+    def __repr__(self): return 'MixtureTime(' + ' + '.join(f'{w:g} {p!r}' for w, p in zip(self.weights, self.parts)) + ')'
 
 class LogNormalSigma:
     "Noise levels with ln(sigma) ~ N(p_mean, p_std^2), clamped to the process's sigma range (Karras+22 sec. 5)"

@@ -85,6 +85,9 @@ RUNS = {  # name: extra command-line arguments
     # ... its median moved earlier or later in the corruption
     'soft-keep-0.1-c0.3': soft('--blur-keep', '0.1', '--t-center', '0.3', '--t-spread', '0.7'),
     'soft-keep-0.1-c0.5': soft('--blur-keep', '0.1', '--t-center', '0.5', '--t-spread', '0.7'),
+    # ... with a share of uniform times mixed in, so that the ends of [0, 1] (t > 0.8: 0.5% of the logit-normal times) are trained
+    'soft-mix-0.2': soft('--blur-keep', '0.1', '--t-center', '0.4', '--t-spread', '0.7', '--t-uniform', '0.2'),
+    'soft-mix-0.1': soft('--blur-keep', '0.1', '--t-center', '0.4', '--t-spread', '0.7', '--t-uniform', '0.1'),
 }
 
 LEDGER = Path(__file__).resolve().parent.parent / 'nbs' / 'ledger'
