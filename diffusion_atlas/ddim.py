@@ -32,11 +32,12 @@ def ddim_posterior(process:Process, # the forward process (any basis; Gaussian f
     U = process.basis
     ut, u0 = U.fwd(xt), U.fwd(x0)
     at, st = process.coeffs(t, ut); ar, sr = process.coeffs(r, ut)
-    k = at / ar
+    # k = a_t / a_r; where a coordinate is erased already at r (a_r = 0, as under chapter 20's masking, or a blur whose gain
+    # underflows) x_r holds no signal of it and x_t no more than x_r, so k = 0: its DDPM variance is s_t^2 and the step draws
+    # it afresh, std eta s_r (a plain division would give 0 / 0)
+    k = torch.where(ar > 0, at / torch.where(ar > 0, ar, torch.ones_like(ar)), torch.zeros_like(ar))
     v = (st**2 - k**2 * sr**2).clamp_min(0)                  # DDPM's transition variance from r to t
-    # eq. (16): eta x DDPM's posterior std; at eta = 0 exactly zero, also where a coordinate is erased (a_t = a_r = 0, as under
-    # chapter 20's masking), for which k and the DDPM variance are undefined
-    std = eta * (v * sr**2 / st**2).sqrt() if eta > 0 else torch.zeros_like(v)
+    std = eta * (v * sr**2 / st**2).sqrt() if eta > 0 else torch.zeros_like(v)     # eq. (16): eta x DDPM's posterior std
     eps = (ut - at * u0) / st                                # the noise that takes x0 to x_t
     mean = ar * u0 + (sr**2 - std**2).clamp_min(0).sqrt() * eps
     return U.inv(mean), std
