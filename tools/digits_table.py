@@ -22,9 +22,9 @@ from pathlib import Path
 
 def soft(*extra):
     """The soft recipe with `extra`; the options whose defaults chapter 20 changed are pinned to the values of its first
-    experiments (residual network, the lowest frequency blurred to 0.01, uniform training times) unless `extra` sets them, so that a row names one
-    model whatever the recipe's defaults are"""
-    pins = [x for flag, value in (('--precond', 'residual'), ('--blur-keep', '0.01'), ('--t-center', '0'))
+    experiments (residual network, the lowest frequency blurred to 0.01, uniform training times, the paper's Momentum Sampler) unless
+    `extra` sets them, so that a row names one model and one sampler whatever the recipe's defaults are"""
+    pins = [x for flag, value in (('--precond', 'residual'), ('--blur-keep', '0.01'), ('--t-center', '0'), ('--sde-share', '1'))
             if flag not in extra for x in (flag, value)]
     args = ['--recipe', 'soft', *extra, *pins]
     _PINNED[tuple(args)] = len(pins)
@@ -108,6 +108,19 @@ def read_metrics(root, name, steps=None):
         rec = json.loads(g.read_text())
         if steps is None or rec['metrics']['steps'] == steps: return rec['metrics']
     return None
+
+def ledger_eval(root, name, key, compute):
+    """A further measurement `key` of run `name` (another sampler's protocol figures, a diagnostic): from the run folder's
+    `<key>.json`, else from the ledger's `<name>.<key>.json`, else `compute()` (which needs the run folder); a result computed or
+    found in the folder is recorded in the ledger too, with the versions it ran under"""
+    f, g = Path(root) / name / f'{key}.json', ledger_file(root, name).with_name(f'{name}.{key}.json')
+    if not f.exists() and g.exists(): return json.loads(g.read_text())['metrics']
+    out = json.loads(f.read_text()) if f.exists() else compute()
+    if not f.exists(): f.write_text(json.dumps(out))
+    if not g.exists():
+        g.parent.mkdir(parents=True, exist_ok=True)
+        g.write_text(json.dumps(dict(metrics=out, env=_environment()), indent=1) + '\n')
+    return out
 
 def _ledger_write(root, name, args):
     m = json.loads((Path(root) / name / 'metrics.json').read_text())
