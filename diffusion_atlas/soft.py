@@ -380,8 +380,8 @@ LOSS_WEIGHTS = ('unit', 'x0', 'snr', 'soft')
                               t_uniform=Option(float, 'share of the training times drawn uniformly on [0, 1] beside the logit-normal '
                                                       'ones of --t-center, in [0, 1) (default 0: none)', low=0., default=0.),
                               sde_share=Option(float, "share gamma of the noise part that the Momentum Sampler reverses as an SDE, "
-                                                      "h^2 = gamma g_s^2 (default 1: the paper's sampler; 0: deterministic)",
-                                               low=0., default=1.)),
+                                                      "h^2 = gamma g_s^2 (default 1: the paper's sampler; 0: deterministic; chapter "
+                                                      "20 measures 0 to 2)", low=0., default=1.)),
                  fit=_soft_prior, needs_shape=True)
 def _soft_recipe(sigma_data, image_shape, data, prior=None,
                  # a checkpoint saved before these options existed lacks them and gets these values: the original model
@@ -493,6 +493,7 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
                    net_kw:dict|None=None, # overrides of the DDPM++ U-Net below
                    precond:str='residual', loss_weight:str='unit', blur_keep:float=0.1, # the soft recipe's options (chapter 20's experiments)
                    t_center:float=0.4, t_spread:float=0.7, # ... and its logit-normal training times
+                   sde_share:float=1., # the Momentum Sampler's share of the noise part reversed as an SDE (1: the paper's)
                    n_samples:int=50_000, sample_batch:int=500, n_steps:int=100, # Momentum Sampler steps
                    grid:str='uniform', # 'uniform': uniform in t (better on digits, above); 'w2': equal Wasserstein steps (the paper's)
                    w2_grid:int=2001, # resolution of w2_schedule's search
@@ -501,7 +502,7 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
     if grid not in ('w2', 'uniform'): raise ValueError(f"grid must be 'w2' or 'uniform', got {grid!r}")
     device, res = torch.device(device), images.shape[-1]
     r = _soft_recipe(0.5, tuple(images.shape[1:]), None, **_soft_prior(images), precond=precond, loss_weight=loss_weight,
-                     blur_keep=blur_keep, t_center=t_center, t_spread=t_spread)
+                     blur_keep=blur_keep, t_center=t_center, t_spread=t_spread, sde_share=sde_share)
     p = r.process
     net = edm_ddpmpp_cifar10(**{**dict(img_resolution=res, noise_scale=1000., augment_dim=0,
                                        channel_mult=(1, 2, 2, 2) if res == 64 else (2, 2, 2)), **(net_kw or {})})
@@ -514,5 +515,5 @@ def soft_image_run(images:Tensor, # (N, 3, res, res) uint8 training images
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16):
         for k in range(0, n_samples, sample_batch):
             x1 = p.prior_sample((min(sample_batch, n_samples - k), *images.shape[1:]), g, device=device)
-            out.append(sample_momentum(ema, p, x1, ts, generator=g).float().clamp(-1, 1).cpu())
+            out.append(sample_momentum(ema, p, x1, ts, generator=g, **r.sampler_kw).float().clamp(-1, 1).cpu())
     return dict(samples=torch.cat(out), run=run)
