@@ -170,7 +170,7 @@ def sample_momentum(denoiser, process:Process, x:Tensor, ts:Tensor,
                     generator:torch.Generator|None=None, callback=None, **cond) -> Tensor:
     "Momentum Sampler: x + (C_{t-dt} - C_t) x0_hat - ((1 + gamma) / 2)(Delta / s_t^2)(x - C_t x0_hat) + sqrt(gamma Delta) z (Daras+22 sec. 3.3: gamma = 1)"
     if isinstance(sde_share, bool) or not isinstance(sde_share, (int, float)) or not 0 <= sde_share < math.inf:
-        raise ValueError(f"sde_share is the share of the noise part reversed as an SDE and must be a number >= 0 (1: the paper's "
+        raise ValueError(f"sde_share is the share of the noise part reversed as an SDE and must be a finite number >= 0 (1: the paper's "
                          f"Momentum Sampler, 0: deterministic), got {sde_share!r}")
     ts = check_times(process, ts, x)
     for i in range(len(ts) - 1):
@@ -397,7 +397,8 @@ def _soft_recipe(sigma_data, image_shape, data, prior=None,
         raise ValueError(f"--t-center is the median training time and must lie in (0, 1), or 0 for none, got {t_center!r}")
     if not t_spread > 0: raise ValueError(f"--t-spread must be positive, got {t_spread!r}")
     if not 0 <= t_uniform < 1: raise ValueError(f"--t-uniform is a share of the training times and must lie in [0, 1), got {t_uniform!r}")
-    if not 0 <= sde_share < math.inf: raise ValueError(f"--sde-share must be a number >= 0 (1: the paper's Momentum Sampler), got {sde_share!r}")
+    if isinstance(sde_share, bool) or not 0 <= sde_share < math.inf:
+        raise ValueError(f"--sde-share must be a finite number >= 0 (1: the paper's Momentum Sampler), got {sde_share!r}")
     if t_uniform and not t_center:
         raise ValueError("--t-uniform mixes uniform times into the logit-normal ones of --t-center: it needs --t-center above 0")
     if t_center and t_power != 1:

@@ -461,13 +461,15 @@ class LogitNormalTime:
         check_positive('spread', spread); self.center, self.spread = float(center), float(spread)
     def __call__(self, process:Process, n:int, generator=None, device=None, dtype=torch.float32) -> Tensor:
         xi = torch.randn(n, generator=generator, device=generator.device if generator is not None else device, dtype=torch.float64)
-        return torch.sigmoid(math.log(self.center / (1 - self.center)) + self.spread * xi).to(dtype)
+        return torch.sigmoid(math.log(self.center / (1 - self.center)) + self.spread * xi).to(device=device, dtype=dtype)
     def __repr__(self): return f'LogitNormalTime({self.center:g}, {self.spread:g})'
 
 class MixtureTime:
     "Times from one of several samplers, sampler i with probability w_i (chapter 20: logit-normal times with a uniform share)"
     def __init__(self, parts:tuple, # samplers of times, each callable (process, n, generator, device, dtype) -> (n,) times
                  weights:tuple): # their probabilities, positive and summing to 1
+        if callable(parts): raise TypeError("MixtureTime takes a tuple of samplers of times and a tuple of weights, e.g. "
+                                            "MixtureTime((UniformTime(), LogitNormalTime(0.4)), (0.2, 0.8))")
         parts, weights = tuple(parts), tuple(float(w) for w in weights)
         if not parts or len(parts) != len(weights):
             raise ValueError(f"MixtureTime needs one weight per sampler of times, got {len(parts)} samplers and {len(weights)} weights")
@@ -480,7 +482,7 @@ class MixtureTime:
         which = torch.bucketize(u, torch.tensor(self.weights, dtype=torch.float64, device=u.device).cumsum(0)[:-1], right=True)
         out = None
         for i, part in enumerate(self.parts):      # every part draws n times (a fixed use of the generator); each example keeps one
-            t = part(process, n, generator, device, dtype)
+            t = part(process, n, generator, device, dtype).to(device)
             out = t if out is None else torch.where(which.to(t.device) == i, t, out)
         return out
     def __repr__(self): return 'MixtureTime(' + ' + '.join(f'{w:g} {p!r}' for w, p in zip(self.weights, self.parts)) + ')'

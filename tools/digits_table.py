@@ -14,7 +14,9 @@ is enough, since the sampling error is then small beside the spread between trai
 
 Every finished run's arguments and metrics are also written to the ledger, `nbs/ledger/<root below runs>/<name>.json`, which
 is committed: on a fresh checkout the tables print from it, and a run it records is not trained again (the checkpoints are
-not kept, so a chapter cell that samples from a model still needs its run folder).
+not kept, so a chapter cell that samples from a model still needs its run folder). `ledger_eval` keeps a run's further
+measurements there too, as `<name>.<key>.json` (another sampler's figures, a diagnostic); such a record is not tied to the
+run's arguments, so a key names one measurement of one model: retrain a run under another name, not in its old folder.
 """
 import argparse, json, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
@@ -116,7 +118,7 @@ def ledger_eval(root, name, key, compute):
     f, g = Path(root) / name / f'{key}.json', ledger_file(root, name).with_name(f'{name}.{key}.json')
     if not f.exists() and g.exists(): return json.loads(g.read_text())['metrics']
     out = json.loads(f.read_text()) if f.exists() else compute()
-    if not f.exists(): f.write_text(json.dumps(out))
+    if not f.exists() and f.parent.exists(): f.write_text(json.dumps(out))
     if not g.exists():
         g.parent.mkdir(parents=True, exist_ok=True)
         g.write_text(json.dumps(dict(metrics=out, env=_environment()), indent=1) + '\n')
@@ -131,7 +133,7 @@ def _environment():
     "The versions a run's numbers depend on: the same seed trains the same model only within one installation"
     import platform
     from importlib.metadata import version
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=LEDGER.parent).stdout.strip()
+    commit = subprocess.run(['git', 'describe', '--always', '--dirty'], capture_output=True, text=True, cwd=LEDGER.parent).stdout.strip()
     return dict(python=platform.python_version(), machine=platform.machine(), commit=commit,
                 **{p: version(p) for p in ('torch', 'numpy', 'scipy', 'scikit-learn', 'diffusion-atlas')})
 
